@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 pub mod ballot;
+pub mod bench;
+pub mod cli;
 pub mod error;
 pub mod fact;
 pub mod ids;
