@@ -49,3 +49,57 @@ pub fn median(sorted: &[f64]) -> f64 {
         n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
     }
 }
+
+/// Engine benchmark cases: long Basic Paxos runs with the trace off.
+pub mod engine {
+    use super::BenchResult;
+    use crate::run::run;
+    use crate::scenario::Scenario;
+    use crate::trace::TraceOutput;
+    use std::time::Instant;
+
+    /// (name, scenario JSON). Each is a real scenario, validated like a file.
+    pub const CASES: &[(&str, &str)] = &[
+        (
+            "engine/basic-paxos-duel-2x3",
+            r#"{"name": "bench-duel", "protocol": "basic-paxos", "seed": 1,
+                "nodes": {"proposers": 2, "acceptors": 3},
+                "network": {"delay": {"fixed": 10}},
+                "filters": [{"match": {"kind": "accept"}, "action": {"delay": 40}}],
+                "requests": [{"at": 0, "node": "P1", "propose": "X"},
+                             {"at": 25, "node": "P2", "propose": "Y"}],
+                "limits": {"time": 1000000000000, "events": 2000000}}"#,
+        ),
+        (
+            "engine/basic-paxos-lossy-5x5",
+            r#"{"name": "bench-lossy", "protocol": "basic-paxos", "seed": 1,
+                "nodes": {"proposers": 5, "acceptors": 5},
+                "network": {"delay": {"uniform": [5, 15]}, "loss": 0.05, "duplicate": 0.02},
+                "filters": [{"match": {"kind": "accept"}, "action": {"delay": 40}}],
+                "requests": [{"at": 0, "node": "P1", "propose": "A"},
+                             {"at": 7, "node": "P2", "propose": "B"},
+                             {"at": 13, "node": "P3", "propose": "C"},
+                             {"at": 21, "node": "P4", "propose": "D"},
+                             {"at": 29, "node": "P5", "propose": "E"}],
+                "limits": {"time": 1000000000000, "events": 2000000}}"#,
+        ),
+    ];
+
+    pub fn cases(runs: usize) -> Vec<BenchResult> {
+        CASES
+            .iter()
+            .map(|(name, json)| {
+                let scenario = Scenario::parse(json, name).expect("bench scenarios are valid");
+                let mut samples = Vec::with_capacity(runs);
+                let mut events = 0;
+                for _ in 0..runs.max(1) {
+                    let start = Instant::now();
+                    let (report, _) = run(&scenario, TraceOutput::new()).expect("no trace I/O");
+                    samples.push(start.elapsed().as_secs_f64());
+                    events = report.record.stats.events;
+                }
+                BenchResult::from_samples(*name, events, samples)
+            })
+            .collect()
+    }
+}

@@ -1,16 +1,26 @@
 //! parliament: a deterministic simulator and teaching tool for consensus and
 //! commit protocols.
+//!
+//! A scenario ([`scenario`]) configures a world ([`engine`]) of sans-IO protocol
+//! nodes ([`protocol`], [`protocols`]) over a faulty virtual network ([`net`]).
+//! The run streams a trace ([`trace`]); checkers ([`check`]) judge what it recorded.
 #![forbid(unsafe_code)]
 
 pub mod ballot;
 pub mod bench;
+pub mod check;
 pub mod cli;
+pub mod engine;
 pub mod error;
 pub mod fact;
 pub mod ids;
+pub mod net;
 pub mod op;
 pub mod protocol;
+pub mod protocols;
 pub mod rng;
+pub mod run;
 pub mod scenario;
 pub mod time;
+pub mod trace;
 pub mod value;

@@ -4,12 +4,20 @@ use clap::{Parser, Subcommand};
 use parliament::cli;
 use std::process::ExitCode;
 
+const ABOUT: &str =
+    "A deterministic simulator and teaching tool for consensus and commit protocols";
+
+const EXAMPLES: &str = "\
+Examples:
+  parliament run scenarios/paxos/duelling-proposers.json
+  parliament run scenarios/paxos/amnesia.json --trace amnesia.jsonl
+  parliament replay amnesia.jsonl
+  parliament list
+  parliament protocols
+  parliament bench";
+
 #[derive(Parser, Debug)]
-#[command(
-    name = "parliament",
-    version,
-    about = "A deterministic simulator and teaching tool for consensus and commit protocols"
-)]
+#[command(name = "parliament", version, about = ABOUT, after_help = EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -17,14 +25,37 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run a scenario file: print the event log and the verdicts.
+    Run(cli::run::RunArgs),
+    /// Re-run a recorded trace and verify every event is identical.
+    Replay(cli::run::ReplayArgs),
+    /// List the scenarios under scenarios/ with their descriptions.
+    List(cli::list::ListArgs),
+    /// List the protocols and their variants.
+    Protocols(cli::list::ProtocolsArgs),
     /// Check history files for linearizability (and ghosts).
     Check(cli::check::CheckArgs),
+    /// Measure engine and checker speed.
+    Bench(cli::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let code = match &cli.command {
-        Command::Check(args) => cli::check::run(args),
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Usage errors exit 2 (clap's own convention too); --help and --version 0.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
     };
-    ExitCode::from(code as u8)
+    let code = match &cli.command {
+        Command::Run(args) => cli::run::run_command(args),
+        Command::Replay(args) => cli::run::replay_command(args),
+        Command::List(args) => cli::list::list_command(args),
+        Command::Protocols(args) => cli::list::protocols_command(args),
+        Command::Check(args) => cli::check::run(args),
+        Command::Bench(args) => cli::bench::bench_command(args),
+    };
+    ExitCode::from(code.clamp(0, 255) as u8)
 }

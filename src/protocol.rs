@@ -21,7 +21,7 @@ use serde::Serialize;
 use std::fmt::Debug;
 
 /// A protocol message.
-pub trait Message: Clone + Debug + Serialize {
+pub trait Message: Clone + Debug + std::fmt::Display + Serialize {
     /// Short kind name ("prepare", "promise"), used by scenario message filters,
     /// diagrams and logs.
     fn kind(&self) -> &'static str;

@@ -1,5 +1,1074 @@
-//! Scenario files (placeholder while the engine lands).
+//! Scenario files: what to simulate, read from JSON and checked before anything runs.
+//!
+//! Two layers. [`ScenarioSpec`] is the file as written (serde, names as strings,
+//! serialisable back into a trace header). [`Scenario`] is the spec after
+//! validation: node names resolved to [`NodeId`]s, probabilities turned into parts
+//! per million, faults sorted and checked against each other. Every problem found
+//! in either layer is an [`InputError`] naming the file and the JSON path.
+//!
+//! The format is documented in docs/scenario-format.md.
+
 pub use crate::error::InputError;
+use crate::ids::NodeId;
+use crate::rng::PPM;
+use crate::time::Time;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Limits that keep absurd inputs from turning into absurd allocations.
+pub mod limits {
+    pub const MAX_FILE_BYTES: u64 = 16 << 20;
+    /// Node sets are 128-bit masks.
+    pub const MAX_NODES: usize = 128;
+    pub const MAX_TIME: u64 = 1_000_000_000_000;
+    pub const MAX_EVENTS: u64 = 10_000_000_000;
+    pub const MAX_DELAY: u64 = 1_000_000_000;
+    pub const MAX_SCHEDULED: usize = 100_000;
+    pub const MAX_NAME_LEN: usize = 64;
+}
+
+pub const DEFAULT_TIME_LIMIT: u64 = 100_000;
+pub const DEFAULT_EVENT_LIMIT: u64 = 10_000_000;
+
+// ---------------------------------------------------------------------------
+// The file as written.
+
+/// A scenario file. Unknown fields are errors, so a typo cannot silently change
+/// what a scenario means.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    #[serde(default)]
+    pub name: String,
+    /// One line saying what the scenario shows (printed by `parliament list`).
+    #[serde(default)]
+    pub description: String,
+    pub protocol: String,
+    #[serde(default = "default_variant")]
+    pub variant: String,
+    #[serde(default)]
+    pub seed: u64,
+    pub nodes: NodesSpec,
+    /// Protocol-specific settings (timeouts, backoff); each protocol documents its own.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub params: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub network: NetworkSpec,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<FilterSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<RequestSpec>,
+    #[serde(default)]
+    pub limits: LimitsSpec,
+    /// Check names; empty means the protocol's default checks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<ExpectSpec>,
+}
+
+fn default_variant() -> String {
+    "default".to_string()
+}
+
+/// Nodes: a full list, or counts per role that expand to names P1.., A1.., L1...
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NodesSpec {
+    List(Vec<NodeSpec>),
+    Counts(RoleCounts),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    pub name: String,
+    /// Protocol roles ("proposer", "acceptor", "learner"); empty means the
+    /// protocol's default for a node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleCounts {
+    #[serde(default)]
+    pub proposers: u64,
+    #[serde(default)]
+    pub acceptors: u64,
+    #[serde(default)]
+    pub learners: u64,
+    /// Nodes with the protocol's default roles, named N1, N2, ...
+    #[serde(default)]
+    pub replicas: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<DelaySpec>,
+    /// Probability in [0, 1] that a message is lost.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub loss: f64,
+    /// Probability in [0, 1] that a message is delivered twice.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub duplicate: f64,
+    /// Overrides for particular links.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkSpec>,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DelaySpec {
+    /// Every message takes exactly this many ticks.
+    Fixed(u64),
+    /// Uniform over the closed range [lo, hi] ticks.
+    Uniform([u64; 2]),
+}
+
+pub const DEFAULT_DELAY: DelaySpec = DelaySpec::Fixed(10);
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub from: NodeNames,
+    pub to: NodeNames,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<DelaySpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<f64>,
+}
+
+/// One node name, or a list of them. `"*"` means every node.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NodeNames {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A fault at a virtual time: exactly one of the action fields is given.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    pub at: u64,
+    /// Crash the node: volatile state lost, pending timers die, messages to it drop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash: Option<String>,
+    /// Restart a crashed node from its durable state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<String>,
+    /// Symmetric partition: nodes in different groups cannot talk. Nodes not
+    /// named form one more group together. Replaces any earlier partition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Vec<Vec<String>>>,
+    /// One-way cut: messages from `from` to `to` are dropped; the reverse works.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut: Option<CutSpec>,
+    /// Heal: remove every partition and cut.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heal: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CutSpec {
+    pub from: NodeNames,
+    pub to: NodeNames,
+}
+
+/// A message filter: messages *sent* during `during` that match get `action`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterSpec {
+    /// [start, end) in ticks; absent means the whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub during: Option<[u64; 2]>,
+    #[serde(default, rename = "match")]
+    pub matches: MatchSpec,
+    pub action: FilterActionSpec,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<NodeNames>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<NodeNames>,
+    /// Message kinds, as the protocol names them ("prepare", "accept", ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<KindNames>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KindNames {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum FilterActionSpec {
+    /// Drop the message.
+    Drop,
+    /// Add this many ticks to its delay.
+    Delay(u64),
+    /// Deliver it no earlier than this time.
+    HoldUntil(u64),
+}
+
+/// A scripted client request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    pub at: u64,
+    pub node: String,
+    /// Ask the node to propose this value (consensus protocols).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propose: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// Stop at this virtual time (ticks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<u64>,
+    /// Stop after this many events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<u64>,
+}
+
+/// What the scenario teaches; `run` exits 0 exactly when the outcome matches.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSpec {
+    /// This value, and no other, is chosen; every check holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chosen: Option<String>,
+    /// This check is violated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<String>,
+    /// true: nothing is chosen although proposers kept trying until the run's
+    /// limit, and every check holds (safety without liveness).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub livelock: Option<bool>,
+}
+
+// ---------------------------------------------------------------------------
+// The validated scenario.
+
+/// A validated scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The spec as read, with node counts expanded to a list: this is what a
+    /// trace header records and what replay parses again.
+    pub spec: ScenarioSpec,
+    /// Where it came from, for messages.
+    pub source: String,
+    pub nodes: Vec<Node>,
+    pub network: Network,
+    /// Sorted by time; ties keep file order.
+    pub faults: Vec<Fault>,
+    pub filters: Vec<Filter>,
+    /// Sorted by time; ties keep file order.
+    pub requests: Vec<Request>,
+    pub time_limit: Time,
+    pub event_limit: u64,
+    pub checks: Vec<String>,
+    pub expect: Option<ExpectSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub id: NodeId,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
+/// A set of nodes as a bit mask (at most [`limits::MAX_NODES`] nodes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NodeSet(pub u128);
+
+impl NodeSet {
+    pub const EMPTY: NodeSet = NodeSet(0);
+
+    pub fn all(n: usize) -> NodeSet {
+        if n >= 128 {
+            NodeSet(u128::MAX)
+        } else {
+            NodeSet((1u128 << n) - 1)
+        }
+    }
+
+    pub fn single(node: NodeId) -> NodeSet {
+        NodeSet(1u128 << node.0)
+    }
+
+    pub fn contains(self, node: NodeId) -> bool {
+        self.0 >> node.0 & 1 == 1
+    }
+
+    pub fn insert(&mut self, node: NodeId) {
+        self.0 |= 1u128 << node.0;
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = NodeId> {
+        (0..128u32)
+            .filter(move |i| self.0 >> i & 1 == 1)
+            .map(NodeId)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delay {
+    Fixed(u64),
+    Uniform { lo: u64, hi: u64 },
+}
+
+impl From<DelaySpec> for Delay {
+    fn from(d: DelaySpec) -> Delay {
+        match d {
+            DelaySpec::Fixed(t) => Delay::Fixed(t),
+            DelaySpec::Uniform([lo, hi]) => Delay::Uniform { lo, hi },
+        }
+    }
+}
+
+/// How one directed link behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkModel {
+    pub delay: Delay,
+    pub loss_ppm: u32,
+    pub duplicate_ppm: u32,
+}
 
 #[derive(Clone, Debug)]
-pub struct Scenario;
+pub struct Network {
+    /// `links[from * n + to]`.
+    pub links: Vec<LinkModel>,
+    pub node_count: usize,
+}
+
+impl Network {
+    pub fn link(&self, from: NodeId, to: NodeId) -> &LinkModel {
+        &self.links[from.index() * self.node_count + to.index()]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub at: Time,
+    pub action: FaultAction,
+    /// Index in the file's `faults` list.
+    pub index: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FaultAction {
+    Crash(NodeId),
+    Restart(NodeId),
+    Partition(Vec<NodeSet>),
+    Cut { from: NodeSet, to: NodeSet },
+    Heal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    pub start: Time,
+    pub end: Time,
+    pub from: NodeSet,
+    pub to: NodeSet,
+    /// Empty: any kind.
+    pub kinds: Vec<String>,
+    pub action: FilterAction,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterAction {
+    Drop,
+    Delay(u64),
+    HoldUntil(Time),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub at: Time,
+    pub node: NodeId,
+    pub op: crate::op::Op,
+}
+
+// ---------------------------------------------------------------------------
+// Loading.
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, InputError> {
+        let source = path.display().to_string();
+        let meta = std::fs::metadata(path)
+            .map_err(|e| InputError::new(&source, format!("cannot read the file: {e}")))?;
+        if meta.len() > limits::MAX_FILE_BYTES {
+            return Err(InputError::new(
+                &source,
+                format!(
+                    "the file is {} bytes; scenario files are limited to {} bytes",
+                    meta.len(),
+                    limits::MAX_FILE_BYTES
+                ),
+            ));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::new(&source, format!("cannot read the file: {e}")))?;
+        Scenario::parse(&text, &source)
+    }
+
+    /// Parses and validates scenario JSON text; `source` names it in errors.
+    pub fn parse(text: &str, source: &str) -> Result<Scenario, InputError> {
+        if text.trim().is_empty() {
+            return Err(InputError::new(
+                source,
+                "the file is empty: expected a JSON object describing a scenario \
+                 (see docs/scenario-format.md)",
+            ));
+        }
+        let spec: ScenarioSpec = from_json_text(text, source)?;
+        Scenario::from_spec(spec, source)
+    }
+
+    /// Validates a spec (e.g. one embedded in a trace header).
+    pub fn from_spec(mut spec: ScenarioSpec, source: &str) -> Result<Scenario, InputError> {
+        let err = |path: &str, msg: String| Err(InputError::new(source, msg).at(path));
+
+        let crate::protocols::ProtocolInfo {
+            variants,
+            checks,
+            message_kinds,
+            validate,
+            ..
+        } = match crate::protocols::find(&spec.protocol) {
+            Some(info) => info,
+            None => {
+                return err(
+                    "protocol",
+                    format!(
+                        "unknown protocol {:?}; expected one of: {}",
+                        spec.protocol,
+                        crate::protocols::names().join(", ")
+                    ),
+                );
+            }
+        };
+        if !variants.iter().any(|(v, _)| *v == spec.variant) {
+            let names: Vec<&str> = variants.iter().map(|(v, _)| *v).collect();
+            return err(
+                "variant",
+                format!(
+                    "unknown variant {:?} of {}; expected one of: {}",
+                    spec.variant,
+                    spec.protocol,
+                    names.join(", ")
+                ),
+            );
+        }
+
+        // Nodes.
+        let node_specs = expand_nodes(&spec.nodes, source)?;
+        spec.nodes = NodesSpec::List(node_specs.clone());
+        let mut nodes = Vec::with_capacity(node_specs.len());
+        let mut by_name: BTreeMap<&str, NodeId> = BTreeMap::new();
+        for (i, n) in node_specs.iter().enumerate() {
+            let path = format!("nodes[{i}].name");
+            if n.name.is_empty() || n.name.len() > limits::MAX_NAME_LEN {
+                return err(
+                    &path,
+                    format!(
+                        "a node name must have 1 to {} characters",
+                        limits::MAX_NAME_LEN
+                    ),
+                );
+            }
+            if n.name == "*" {
+                return err(&path, "\"*\" means every node and cannot name one".into());
+            }
+            let id = NodeId(i as u32);
+            if by_name.insert(n.name.as_str(), id).is_some() {
+                return err(&path, format!("node name {:?} is used twice", n.name));
+            }
+            nodes.push(Node {
+                id,
+                name: n.name.clone(),
+                roles: n.roles.clone(),
+            });
+        }
+        let n = nodes.len();
+        let resolve = |names: &NodeNames, path: &str| -> Result<NodeSet, InputError> {
+            resolve_names(names, &by_name, n, source, path)
+        };
+        let resolve_one = |name: &str, path: &str| -> Result<NodeId, InputError> {
+            by_name
+                .get(name)
+                .copied()
+                .ok_or_else(|| InputError::new(source, unknown_node(name, &by_name)).at(path))
+        };
+
+        // Network.
+        let default_delay = spec.network.delay.unwrap_or(DEFAULT_DELAY);
+        check_delay(&default_delay, source, "network.delay")?;
+        let default_link = LinkModel {
+            delay: default_delay.into(),
+            loss_ppm: probability(spec.network.loss, source, "network.loss")?,
+            duplicate_ppm: probability(spec.network.duplicate, source, "network.duplicate")?,
+        };
+        let mut links = vec![default_link; n * n];
+        for (i, l) in spec.network.links.iter().enumerate() {
+            let from = resolve(&l.from, &format!("network.links[{i}].from"))?;
+            let to = resolve(&l.to, &format!("network.links[{i}].to"))?;
+            if let Some(d) = &l.delay {
+                check_delay(d, source, &format!("network.links[{i}].delay"))?;
+            }
+            let loss = l
+                .loss
+                .map(|p| probability(p, source, &format!("network.links[{i}].loss")))
+                .transpose()?;
+            let dup = l
+                .duplicate
+                .map(|p| probability(p, source, &format!("network.links[{i}].duplicate")))
+                .transpose()?;
+            for a in from.iter() {
+                for b in to.iter() {
+                    let link = &mut links[a.index() * n + b.index()];
+                    if let Some(d) = l.delay {
+                        link.delay = d.into();
+                    }
+                    if let Some(p) = loss {
+                        link.loss_ppm = p;
+                    }
+                    if let Some(p) = dup {
+                        link.duplicate_ppm = p;
+                    }
+                }
+            }
+        }
+
+        // Faults, checked in time order against the up/down state of each node.
+        if spec.faults.len() > limits::MAX_SCHEDULED {
+            return err(
+                "faults",
+                format!(
+                    "{} faults; at most {} are allowed",
+                    spec.faults.len(),
+                    limits::MAX_SCHEDULED
+                ),
+            );
+        }
+        let mut faults = Vec::with_capacity(spec.faults.len());
+        for (i, f) in spec.faults.iter().enumerate() {
+            let path = format!("faults[{i}]");
+            check_time(f.at, source, &format!("{path}.at"))?;
+            let given = [
+                f.crash.is_some(),
+                f.restart.is_some(),
+                f.partition.is_some(),
+                f.cut.is_some(),
+                f.heal.is_some(),
+            ]
+            .iter()
+            .filter(|x| **x)
+            .count();
+            if given != 1 {
+                return err(
+                    &path,
+                    format!(
+                        "a fault has exactly one of \"crash\", \"restart\", \"partition\", \
+                         \"cut\", \"heal\" (found {given})"
+                    ),
+                );
+            }
+            let action = if let Some(name) = &f.crash {
+                FaultAction::Crash(resolve_one(name, &format!("{path}.crash"))?)
+            } else if let Some(name) = &f.restart {
+                FaultAction::Restart(resolve_one(name, &format!("{path}.restart"))?)
+            } else if let Some(groups) = &f.partition {
+                let mut sets = Vec::with_capacity(groups.len() + 1);
+                let mut seen = NodeSet::EMPTY;
+                for (g, group) in groups.iter().enumerate() {
+                    let mut set = NodeSet::EMPTY;
+                    for (k, name) in group.iter().enumerate() {
+                        let p = format!("{path}.partition[{g}][{k}]");
+                        let id = resolve_one(name, &p)?;
+                        if seen.contains(id) {
+                            return err(&p, format!("node {name:?} is in two groups"));
+                        }
+                        seen.insert(id);
+                        set.insert(id);
+                    }
+                    sets.push(set);
+                }
+                let rest = NodeSet(NodeSet::all(n).0 & !seen.0);
+                if rest != NodeSet::EMPTY {
+                    sets.push(rest);
+                }
+                FaultAction::Partition(sets)
+            } else if let Some(cut) = &f.cut {
+                FaultAction::Cut {
+                    from: resolve(&cut.from, &format!("{path}.cut.from"))?,
+                    to: resolve(&cut.to, &format!("{path}.cut.to"))?,
+                }
+            } else {
+                if f.heal != Some(true) {
+                    return err(
+                        &format!("{path}.heal"),
+                        "\"heal\" takes the value true".into(),
+                    );
+                }
+                FaultAction::Heal
+            };
+            faults.push(Fault {
+                at: Time(f.at),
+                action,
+                index: i,
+            });
+        }
+        faults.sort_by_key(|f| (f.at, f.index));
+        let mut up = vec![true; n];
+        for f in &faults {
+            let path = format!("faults[{}]", f.index);
+            match f.action {
+                FaultAction::Crash(id) => {
+                    if !up[id.index()] {
+                        return err(
+                            &format!("{path}.crash"),
+                            format!(
+                                "node {:?} is already down at time {} (crashed earlier and not restarted)",
+                                nodes[id.index()].name,
+                                f.at
+                            ),
+                        );
+                    }
+                    up[id.index()] = false;
+                }
+                FaultAction::Restart(id) => {
+                    if up[id.index()] {
+                        return err(
+                            &format!("{path}.restart"),
+                            format!(
+                                "node {:?} is up at time {}: only a crashed node can restart",
+                                nodes[id.index()].name,
+                                f.at
+                            ),
+                        );
+                    }
+                    up[id.index()] = true;
+                }
+                _ => {}
+            }
+        }
+
+        // Filters.
+        if spec.filters.len() > limits::MAX_SCHEDULED {
+            return err(
+                "filters",
+                format!("at most {} filters", limits::MAX_SCHEDULED),
+            );
+        }
+        let mut filters = Vec::with_capacity(spec.filters.len());
+        for (i, f) in spec.filters.iter().enumerate() {
+            let path = format!("filters[{i}]");
+            let (start, end) = match f.during {
+                Some([s, e]) => {
+                    check_time(s, source, &format!("{path}.during[0]"))?;
+                    check_time(e, source, &format!("{path}.during[1]"))?;
+                    if e <= s {
+                        return err(
+                            &format!("{path}.during"),
+                            format!("[start, end) must have start < end, found [{s}, {e}]"),
+                        );
+                    }
+                    (Time(s), Time(e))
+                }
+                None => (Time::ZERO, Time::MAX),
+            };
+            let all = NodeSet::all(n);
+            let from = match &f.matches.from {
+                Some(names) => resolve(names, &format!("{path}.match.from"))?,
+                None => all,
+            };
+            let to = match &f.matches.to {
+                Some(names) => resolve(names, &format!("{path}.match.to"))?,
+                None => all,
+            };
+            let kinds = match &f.matches.kind {
+                None => Vec::new(),
+                Some(KindNames::One(k)) => vec![k.clone()],
+                Some(KindNames::Many(ks)) => ks.clone(),
+            };
+            for (k, kind) in kinds.iter().enumerate() {
+                if !message_kinds.contains(&kind.as_str()) {
+                    let p = match &f.matches.kind {
+                        Some(KindNames::Many(_)) => format!("{path}.match.kind[{k}]"),
+                        _ => format!("{path}.match.kind"),
+                    };
+                    return err(
+                        &p,
+                        format!(
+                            "unknown message kind {kind:?} for {}; expected one of: {}",
+                            spec.protocol,
+                            message_kinds.join(", ")
+                        ),
+                    );
+                }
+            }
+            let action = match f.action {
+                FilterActionSpec::Drop => FilterAction::Drop,
+                FilterActionSpec::Delay(d) => {
+                    if d > limits::MAX_DELAY {
+                        return err(
+                            &format!("{path}.action.delay"),
+                            format!("{d} ticks is more than the limit of {}", limits::MAX_DELAY),
+                        );
+                    }
+                    FilterAction::Delay(d)
+                }
+                FilterActionSpec::HoldUntil(t) => {
+                    check_time(t, source, &format!("{path}.action.hold_until"))?;
+                    FilterAction::HoldUntil(Time(t))
+                }
+            };
+            filters.push(Filter {
+                start,
+                end,
+                from,
+                to,
+                kinds,
+                action,
+            });
+        }
+
+        // Requests.
+        if spec.requests.len() > limits::MAX_SCHEDULED {
+            return err(
+                "requests",
+                format!("at most {} requests", limits::MAX_SCHEDULED),
+            );
+        }
+        let mut requests = Vec::with_capacity(spec.requests.len());
+        for (i, r) in spec.requests.iter().enumerate() {
+            let path = format!("requests[{i}]");
+            check_time(r.at, source, &format!("{path}.at"))?;
+            let node = resolve_one(&r.node, &format!("{path}.node"))?;
+            let op = match &r.propose {
+                Some(v) => crate::op::Op::Propose(crate::value::Value::new(v)),
+                None => {
+                    return err(
+                        &path,
+                        "a request needs an operation: \"propose\": VALUE".into(),
+                    );
+                }
+            };
+            requests.push((
+                i,
+                Request {
+                    at: Time(r.at),
+                    node,
+                    op,
+                },
+            ));
+        }
+        requests.sort_by_key(|(i, r)| (r.at, *i));
+        let requests = requests.into_iter().map(|(_, r)| r).collect();
+
+        // Limits.
+        let time_limit = spec.limits.time.unwrap_or(DEFAULT_TIME_LIMIT);
+        check_time(time_limit, source, "limits.time")?;
+        let event_limit = spec.limits.events.unwrap_or(DEFAULT_EVENT_LIMIT);
+        if event_limit > limits::MAX_EVENTS {
+            return err(
+                "limits.events",
+                format!(
+                    "{event_limit} events is more than the limit of {}",
+                    limits::MAX_EVENTS
+                ),
+            );
+        }
+
+        // Checks and expectations.
+        let check_names: Vec<String> = if spec.checks.is_empty() {
+            checks.iter().map(|c| c.to_string()).collect()
+        } else {
+            spec.checks.clone()
+        };
+        for (i, c) in check_names.iter().enumerate() {
+            if !checks.contains(&c.as_str()) {
+                return err(
+                    &format!("checks[{i}]"),
+                    format!(
+                        "unknown check {c:?} for {}; expected one of: {}",
+                        spec.protocol,
+                        checks.join(", ")
+                    ),
+                );
+            }
+        }
+        if let Some(e) = &spec.expect {
+            if let Some(v) = &e.violation
+                && !check_names.contains(v)
+            {
+                {
+                    return err(
+                        "expect.violation",
+                        format!(
+                            "{v:?} is not among the checks this scenario runs ({})",
+                            check_names.join(", ")
+                        ),
+                    );
+                }
+            }
+            if e.chosen.is_some() && e.livelock == Some(true) {
+                return err(
+                    "expect",
+                    "\"chosen\" and \"livelock\": true contradict each other".into(),
+                );
+            }
+            if *e == ExpectSpec::default() {
+                return err(
+                    "expect",
+                    "expected at least one of \"chosen\", \"violation\", \"livelock\"".into(),
+                );
+            }
+        }
+
+        let scenario = Scenario {
+            source: source.to_string(),
+            nodes,
+            network: Network {
+                links,
+                node_count: n,
+            },
+            faults,
+            filters,
+            requests,
+            time_limit: Time(time_limit),
+            event_limit,
+            checks: check_names,
+            expect: spec.expect.clone(),
+            spec,
+        };
+        validate(&scenario)?;
+        Ok(scenario)
+    }
+
+    /// The same scenario run with another seed.
+    pub fn with_seed(mut self, seed: u64) -> Scenario {
+        self.spec.seed = seed;
+        self
+    }
+
+    pub fn node_name(&self, id: NodeId) -> &str {
+        &self.nodes[id.index()].name
+    }
+
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
+        self.nodes.iter().find(|n| n.name == name).map(|n| n.id)
+    }
+
+    /// Parses the protocol's `params` object into its own type, with paths like
+    /// `params.timeout` in errors.
+    pub fn params<T: DeserializeOwned>(&self) -> Result<T, InputError> {
+        let value = serde_json::Value::Object(self.spec.params.clone());
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            InputError::new(&self.source, e.into_inner().to_string()).at(if path == "." {
+                "params".to_string()
+            } else {
+                format!("params.{path}")
+            })
+        })
+    }
+}
+
+/// Deserialises JSON text with the JSON path and line/column of any error.
+pub fn from_json_text<T: DeserializeOwned>(text: &str, source: &str) -> Result<T, InputError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        json_error(inner, source, &path)
+    })?;
+    de.end().map_err(|e| json_error(e, source, ""))?;
+    Ok(value)
+}
+
+fn json_error(e: serde_json::Error, source: &str, path: &str) -> InputError {
+    let mut msg = e.to_string();
+    // serde_json appends " at line L column C"; we report the position separately.
+    if let Some(cut) = msg.rfind(" at line ") {
+        msg.truncate(cut);
+    }
+    if msg.starts_with("data did not match any variant of untagged enum NodesSpec") {
+        msg = "expected a list of nodes ([{\"name\": \"A1\", \"roles\": [\"acceptor\"]}, ...]) \
+               or role counts ({\"proposers\": 2, \"acceptors\": 3})"
+            .to_string();
+    } else if msg.starts_with("data did not match any variant of untagged enum NodeNames") {
+        msg = "expected a node name or a list of node names".to_string();
+    } else if msg.starts_with("data did not match any variant of untagged enum KindNames") {
+        msg = "expected a message kind or a list of kinds".to_string();
+    }
+    let mut err = InputError::new(source, msg);
+    if !path.is_empty() && path != "." {
+        err = err.at(path);
+    }
+    if e.line() > 0 {
+        err = err.at_line_column(e.line(), e.column());
+    }
+    err
+}
+
+fn expand_nodes(spec: &NodesSpec, source: &str) -> Result<Vec<NodeSpec>, InputError> {
+    let too_many = |count: u64| {
+        InputError::new(
+            source,
+            format!(
+                "{count} nodes is more than the limit of {} nodes",
+                limits::MAX_NODES
+            ),
+        )
+        .at("nodes")
+    };
+    let list = match spec {
+        NodesSpec::List(list) => {
+            if list.len() > limits::MAX_NODES {
+                return Err(too_many(list.len() as u64));
+            }
+            list.clone()
+        }
+        NodesSpec::Counts(c) => {
+            let total = c
+                .proposers
+                .saturating_add(c.acceptors)
+                .saturating_add(c.learners)
+                .saturating_add(c.replicas);
+            if total > limits::MAX_NODES as u64 {
+                return Err(too_many(total));
+            }
+            let mut list = Vec::new();
+            for (count, prefix, role) in [
+                (c.proposers, "P", Some("proposer")),
+                (c.acceptors, "A", Some("acceptor")),
+                (c.learners, "L", Some("learner")),
+                (c.replicas, "N", None),
+            ] {
+                for k in 1..=count {
+                    list.push(NodeSpec {
+                        name: format!("{prefix}{k}"),
+                        roles: role.into_iter().map(str::to_string).collect(),
+                    });
+                }
+            }
+            list
+        }
+    };
+    if list.is_empty() {
+        return Err(InputError::new(source, "a scenario needs at least one node").at("nodes"));
+    }
+    Ok(list)
+}
+
+fn unknown_node(name: &str, by_name: &BTreeMap<&str, NodeId>) -> String {
+    let known: Vec<&str> = by_name.keys().copied().collect();
+    format!(
+        "unknown node {name:?}; the scenario's nodes are: {}",
+        known.join(", ")
+    )
+}
+
+fn resolve_names(
+    names: &NodeNames,
+    by_name: &BTreeMap<&str, NodeId>,
+    n: usize,
+    source: &str,
+    path: &str,
+) -> Result<NodeSet, InputError> {
+    let list: Vec<&String> = match names {
+        NodeNames::One(s) => vec![s],
+        NodeNames::Many(v) => v.iter().collect(),
+    };
+    let mut set = NodeSet::EMPTY;
+    for (k, name) in list.iter().enumerate() {
+        if name.as_str() == "*" {
+            return Ok(NodeSet::all(n));
+        }
+        let p = match names {
+            NodeNames::One(_) => path.to_string(),
+            NodeNames::Many(_) => format!("{path}[{k}]"),
+        };
+        match by_name.get(name.as_str()) {
+            Some(&id) => set.insert(id),
+            None => return Err(InputError::new(source, unknown_node(name, by_name)).at(p)),
+        }
+    }
+    Ok(set)
+}
+
+fn probability(p: f64, source: &str, path: &str) -> Result<u32, InputError> {
+    if !(0.0..=1.0).contains(&p) || p.is_nan() {
+        return Err(InputError::new(
+            source,
+            format!("a probability must be between 0 and 1, found {p}"),
+        )
+        .at(path));
+    }
+    Ok((p * PPM as f64).round() as u32)
+}
+
+fn check_time(t: u64, source: &str, path: &str) -> Result<(), InputError> {
+    if t > limits::MAX_TIME {
+        return Err(InputError::new(
+            source,
+            format!(
+                "{t} ticks is beyond the limit of {} ticks",
+                limits::MAX_TIME
+            ),
+        )
+        .at(path));
+    }
+    Ok(())
+}
+
+fn check_delay(d: &DelaySpec, source: &str, path: &str) -> Result<(), InputError> {
+    let (lo, hi) = match *d {
+        DelaySpec::Fixed(t) => (t, t),
+        DelaySpec::Uniform([lo, hi]) => (lo, hi),
+    };
+    if hi > limits::MAX_DELAY {
+        return Err(InputError::new(
+            source,
+            format!(
+                "a delay of {hi} ticks is more than the limit of {}",
+                limits::MAX_DELAY
+            ),
+        )
+        .at(path));
+    }
+    if lo > hi {
+        return Err(InputError::new(
+            source,
+            format!("a uniform delay [lo, hi] needs lo <= hi, found [{lo}, {hi}]"),
+        )
+        .at(path));
+    }
+    Ok(())
+}

@@ -1,4 +1,6 @@
-//! Subcommand implementations: each parses nothing itself (clap does) and returns
-//! the process exit code.
+//! Subcommand implementations: clap parses, these run and return the exit code.
 
+pub mod bench;
 pub mod check;
+pub mod list;
+pub mod run;

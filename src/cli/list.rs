@@ -1,0 +1,70 @@
+//! `parliament list` and `parliament protocols`.
+
+use crate::protocols;
+use crate::scenario::Scenario;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  parliament list\n  parliament list --dir scenarios/paxos")]
+pub struct ListArgs {
+    /// The folder to search for scenario files (recursively).
+    #[arg(long, default_value = "scenarios")]
+    pub dir: PathBuf,
+}
+
+pub fn list_command(args: &ListArgs) -> i32 {
+    let mut files = Vec::new();
+    if let Err(e) = collect_json(&args.dir, &mut files) {
+        eprintln!("error: {}: {e}", args.dir.display());
+        return 2;
+    }
+    files.sort();
+    let mut bad = 0;
+    for path in &files {
+        match Scenario::load(path) {
+            Ok(s) => println!(
+                "{:<50} {:<12} {}",
+                path.display(),
+                s.spec.protocol,
+                s.spec.description
+            ),
+            Err(e) => {
+                bad += 1;
+                println!("{:<50} INVALID: {e}", path.display());
+            }
+        }
+    }
+    if files.is_empty() {
+        println!("no scenario files under {}", args.dir.display());
+    }
+    if bad > 0 { 2 } else { 0 }
+}
+
+/// Every *.json file under `dir`, recursively.
+pub fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_json(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Example:\n  parliament protocols")]
+pub struct ProtocolsArgs {}
+
+pub fn protocols_command(_args: &ProtocolsArgs) -> i32 {
+    for p in protocols::ALL {
+        println!("{:<14} {}", p.name, p.summary);
+        for (variant, what) in p.variants {
+            println!("    {variant:<16} {what}");
+        }
+        println!("    checks: {}", p.checks.join(", "));
+    }
+    0
+}

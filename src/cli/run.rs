@@ -1,0 +1,227 @@
+//! `parliament run` and `parliament replay`.
+
+use crate::run::{RunReport, run};
+use crate::scenario::Scenario;
+use crate::trace::{self, Comparer, TraceOutput};
+use clap::Args;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+pub const RUN_EXAMPLES: &str = "\
+Examples:
+  parliament run scenarios/paxos/duelling-proposers.json
+  parliament run scenarios/paxos/amnesia.json --trace amnesia.jsonl
+  parliament run scenarios/paxos/lossy-duplicating-network.json --seed 7 --json
+  parliament run scenarios/paxos/bribe-story.json --quiet
+
+Exit status: with an \"expect\" in the scenario, 0 when the outcome matches it and 1
+when not (a scenario that teaches a violation exits 0 when the violation happens);
+without one, 0 when every check holds and 1 when one is violated; 2 for bad input.";
+
+#[derive(Args, Debug)]
+#[command(after_help = RUN_EXAMPLES)]
+pub struct RunArgs {
+    /// The scenario file (JSON).
+    pub scenario: PathBuf,
+    /// Run with this seed instead of the scenario's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write the trace (JSON Lines) to this file, streamed as the run goes.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Print one machine-readable JSON summary instead of the event log.
+    #[arg(long)]
+    pub json: bool,
+    /// Print only the verdicts, not the event log.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print at most this many events of the log.
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    pub log_limit: u64,
+}
+
+pub fn run_command(args: &RunArgs) -> i32 {
+    let mut scenario = match Scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    if let Some(seed) = args.seed {
+        scenario = scenario.with_seed(seed);
+    }
+    let mut out = TraceOutput::new();
+    if let Some(path) = &args.trace {
+        match std::fs::File::create(path) {
+            Ok(f) => out = out.to_writer(Box::new(io::BufWriter::with_capacity(1 << 16, f))),
+            Err(e) => {
+                eprintln!(
+                    "error: {}: cannot create the trace file: {e}",
+                    path.display()
+                );
+                return 2;
+            }
+        }
+    }
+    if args.json {
+        out = out.hashed();
+    } else if !args.quiet {
+        println!(
+            "{} — {}",
+            args.scenario.display(),
+            if scenario.spec.description.is_empty() {
+                "(no description)"
+            } else {
+                &scenario.spec.description
+            }
+        );
+        println!(
+            "protocol {} ({}), seed {}, {} nodes\n",
+            scenario.spec.protocol,
+            scenario.spec.variant,
+            scenario.spec.seed,
+            scenario.nodes.len()
+        );
+        out = out.logged(Box::new(io::stdout()), args.log_limit);
+    }
+    let report = match run(&scenario, out) {
+        Ok((report, _)) => report,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    if args.json {
+        let summary = serde_json::to_string(&report.summary()).expect("summary serialises");
+        println!("{summary}");
+    } else {
+        print_verdicts(&report);
+    }
+    report.exit_code()
+}
+
+/// The human-readable end of a run: counters, what was chosen, checks, expect.
+pub fn print_verdicts(report: &RunReport) {
+    let mut o = io::stdout().lock();
+    let s = &report.record.stats;
+    let _ = writeln!(
+        o,
+        "\n{} events, {} messages sent, {} delivered, {} dropped, {} duplicated; \
+         virtual time {} ({})",
+        s.events,
+        s.messages_sent,
+        s.messages_delivered,
+        s.messages_dropped,
+        s.messages_duplicated,
+        report.record.end_time,
+        report.record.end_reason.as_str()
+    );
+    let chosen: Vec<&str> = report.chosen.iter().map(|v| v.as_str()).collect();
+    let _ = writeln!(
+        o,
+        "chosen: {}",
+        if chosen.is_empty() {
+            "nothing".to_string()
+        } else {
+            chosen.join(", ")
+        }
+    );
+    for c in &report.checks {
+        let _ = writeln!(o, "check {:<16} {}", c.name, c.verdict.as_str());
+        for line in &c.evidence {
+            let _ = writeln!(o, "    {line}");
+        }
+    }
+    if let Some(expect) = &report.expect {
+        let what = serde_json::to_string(expect).unwrap_or_default();
+        match report.expect_met {
+            Some(true) => {
+                let _ = writeln!(o, "expect {what}: met");
+            }
+            _ => {
+                let _ = writeln!(o, "expect {what}: NOT met");
+                for f in &report.expect_failures {
+                    let _ = writeln!(o, "    {f}");
+                }
+            }
+        }
+    }
+}
+
+pub const REPLAY_EXAMPLES: &str = "\
+Examples:
+  parliament replay traces/paxos/amnesia.jsonl
+  parliament run scenarios/paxos/happy-path.json --trace t.jsonl && parliament replay t.jsonl
+
+Re-runs the scenario recorded in the trace's header with its seed and checks
+that every event comes out identical. Exit status: 0 identical, 1 diverged (the
+first differing line of both is printed), 2 unreadable trace.";
+
+#[derive(Args, Debug)]
+#[command(after_help = REPLAY_EXAMPLES)]
+pub struct ReplayArgs {
+    /// The trace file (JSON Lines, as written by `run --trace`).
+    pub trace: PathBuf,
+}
+
+pub fn replay_command(args: &ReplayArgs) -> i32 {
+    let (header, lines) = match trace::open(&args.trace) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let source = format!("{} (header)", args.trace.display());
+    let scenario = match Scenario::from_spec(header.scenario.clone(), &source) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    if header.parliament != env!("CARGO_PKG_VERSION") {
+        eprintln!(
+            "note: the trace was written by parliament {}, this is {}",
+            header.parliament,
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    let out = TraceOutput::new().compared_with(Comparer::new(lines));
+    let (report, out) = match run(&scenario, out) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    match out.comparer.and_then(|c| c.divergence) {
+        None => {
+            println!(
+                "replay of {}: identical ({} events, {} seed {})",
+                args.trace.display(),
+                report.record.stats.events,
+                header.protocol,
+                header.seed
+            );
+            0
+        }
+        Some(d) => {
+            println!(
+                "replay of {}: DIVERGED at line {}",
+                args.trace.display(),
+                d.line
+            );
+            println!(
+                "  recorded: {}",
+                d.recorded.as_deref().unwrap_or("<end of trace>")
+            );
+            println!(
+                "  produced: {}",
+                d.produced.as_deref().unwrap_or("<end of run>")
+            );
+            1
+        }
+    }
+}

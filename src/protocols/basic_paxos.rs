@@ -1,0 +1,721 @@
+//! Basic Paxos: single-decree consensus with proposers, acceptors and learners.
+//!
+//! The rules, as seed 002 states them ("两个承诺，一个应答") and *Paxos Made Simple*
+//! proves them:
+//!
+//! - P1a: a proposer picks a unique ballot n and sends prepare(n) to the acceptors.
+//! - P1b: an acceptor that has promised nothing ≥ n promises (1) not to answer a
+//!   prepare ≤ n and (2) not to accept a proposal < n, persists the promise, and
+//!   answers with the highest-numbered proposal it has accepted.
+//! - P2a: with promises from a majority, the proposer sends accept(n, v), where v is
+//!   the value of the highest-numbered proposal reported, or its own if none was.
+//! - P2b: an acceptor accepts (n, v) unless it promised a higher ballot, persisting
+//!   it before saying so.
+//! - Learning: a value is chosen once a majority of acceptors accepted it in the
+//!   same ballot; proposers and learners count `accepted` messages to learn it.
+//!
+//! Rejections are answered with `nack` carrying the promise that blocked them, so
+//! a proposer can jump past it (seed 001 says "不予理会", ignore; a nack only saves
+//! waiting for the timeout). A node may play several roles at once.
+//!
+//! Variants: `default`; `backoff`, which waits a random time before retrying after
+//! a rejection (what ends duelling proposers); and two bugs the safety checker
+//! must catch: `forget-promise` (an acceptor keeps its promise only in memory, so a
+//! restart forgets it) and `own-value` (a proposer ignores the reported accepted
+//! value and always proposes its own).
+
+use crate::ballot::Ballot;
+use crate::fact::Fact;
+use crate::ids::{NodeId, RequestId};
+use crate::op::{ClientRequest, Op, Reply};
+use crate::protocol::{Ctx, DurableState, Message, NodeView, Protocol};
+use crate::protocols::ProtocolInfo;
+use crate::scenario::{InputError, Scenario};
+use crate::value::Value;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const INFO: ProtocolInfo = ProtocolInfo {
+    name: "basic-paxos",
+    summary: "single-decree Paxos: proposers, acceptors, learners choose one value",
+    variants: &[
+        (
+            "default",
+            "retry immediately with a higher ballot after a rejection",
+        ),
+        (
+            "backoff",
+            "wait a random time (params.backoff) before retrying: ends duelling proposers",
+        ),
+        (
+            "forget-promise",
+            "BUG: acceptors do not persist promises, so a restart forgets them",
+        ),
+        (
+            "own-value",
+            "BUG: proposers ignore reported accepted values and propose their own",
+        ),
+    ],
+    checks: &["agreement", "validity"],
+    message_kinds: &["prepare", "promise", "accept", "accepted", "nack"],
+    validate: |scenario| BasicPaxos::configure(scenario).map(|_| ()),
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Variant {
+    Default,
+    Backoff,
+    ForgetPromise,
+    OwnValue,
+}
+
+/// Protocol settings from the scenario's `params`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Ticks a proposer waits for a majority before starting a new round.
+    #[serde(default = "default_timeout")]
+    pub timeout: u64,
+    /// Ticks a proposer waits after a rejection before its next round (`default`).
+    #[serde(default)]
+    pub retry_delay: u64,
+    /// Upper bound of the random wait after a rejection (`backoff`).
+    #[serde(default = "default_backoff")]
+    pub backoff: u64,
+}
+
+fn default_timeout() -> u64 {
+    200
+}
+
+fn default_backoff() -> u64 {
+    100
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub variant: Variant,
+    pub params: Params,
+    pub acceptors: Vec<NodeId>,
+    pub learners: Vec<NodeId>,
+    /// Proposers in node order; a proposer's ballots use its 1-based position.
+    pub proposers: Vec<NodeId>,
+    pub roles: Vec<Roles>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Roles {
+    pub proposer: bool,
+    pub acceptor: bool,
+    pub learner: bool,
+}
+
+impl Config {
+    fn majority(&self) -> usize {
+        self.acceptors.len() / 2 + 1
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Messages.
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Msg {
+    /// P1a.
+    Prepare { ballot: Ballot },
+    /// P1b: the promise, with the highest-numbered proposal accepted so far.
+    Promise {
+        ballot: Ballot,
+        accepted: Option<(Ballot, Value)>,
+    },
+    /// P2a.
+    Accept { ballot: Ballot, value: Value },
+    /// P2b, sent to the proposer and to every learner.
+    Accepted { ballot: Ballot, value: Value },
+    /// A prepare or accept for `ballot` refused because of a promise to `promised`.
+    Nack { ballot: Ballot, promised: Ballot },
+}
+
+impl Message for Msg {
+    fn kind(&self) -> &'static str {
+        match self {
+            Msg::Prepare { .. } => "prepare",
+            Msg::Promise { .. } => "promise",
+            Msg::Accept { .. } => "accept",
+            Msg::Accepted { .. } => "accepted",
+            Msg::Nack { .. } => "nack",
+        }
+    }
+}
+
+impl fmt::Display for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Msg::Prepare { ballot } => write!(f, "prepare({ballot})"),
+            Msg::Promise {
+                ballot,
+                accepted: None,
+            } => write!(f, "promise({ballot}, nothing accepted)"),
+            Msg::Promise {
+                ballot,
+                accepted: Some((b, v)),
+            } => write!(f, "promise({ballot}, accepted ({b}, {v}))"),
+            Msg::Accept { ballot, value } => write!(f, "accept({ballot}, {value})"),
+            Msg::Accepted { ballot, value } => write!(f, "accepted({ballot}, {value})"),
+            Msg::Nack { ballot, promised } => write!(f, "nack({ballot}, promised {promised})"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timer {
+    /// Start a new round: the current one timed out, or a rejection's wait is over.
+    Retry,
+}
+
+// ---------------------------------------------------------------------------
+// Durable state.
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Disk {
+    pub promised: Ballot,
+    pub accepted: Option<(Ballot, Value)>,
+    /// The highest ballot this node has used as a proposer: never reused, even
+    /// after a restart, so two values are never proposed under one ballot.
+    pub last_ballot: Ballot,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiskWrite {
+    Promise(Ballot),
+    Accept(Ballot, Value),
+    Ballot(Ballot),
+}
+
+impl DurableState for Disk {
+    type Write = DiskWrite;
+    fn apply(&mut self, write: &DiskWrite) {
+        match write {
+            DiskWrite::Promise(b) => self.promised = *b,
+            DiskWrite::Accept(b, v) => {
+                self.accepted = Some((*b, v.clone()));
+                self.promised = self.promised.max(*b);
+            }
+            DiskWrite::Ballot(b) => self.last_ballot = *b,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Node state.
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BasicPaxos {
+    me: NodeId,
+    roles: Roles,
+    variant: Variant,
+    peers: Peers,
+    acceptor: AcceptorState,
+    proposer: Option<ProposerState>,
+    /// Learner: acceptors seen accepting each ballot.
+    learner: Tally,
+    learned: Option<Value>,
+}
+
+/// Who plays which role, as every node knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Peers {
+    acceptors: Vec<NodeId>,
+    learners: Vec<NodeId>,
+    majority: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+struct AcceptorState {
+    promised: Ballot,
+    accepted: Option<(Ballot, Value)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ProposerState {
+    /// 1-based position among the proposers, and their number.
+    index: u64,
+    count: u64,
+    params: ParamsCopy,
+    ballot: Ballot,
+    /// The highest ballot seen in any rejection: the next round goes above it.
+    highest_seen: Ballot,
+    phase: Phase,
+    /// The value this proposer's client asked for.
+    own_value: Option<Value>,
+    /// Requests to answer once a value is learned.
+    waiting: Vec<RequestId>,
+    promised_by: Vec<NodeId>,
+    /// Highest-numbered accepted proposal reported in this round's promises.
+    reported: Option<(Ballot, Value)>,
+    accepted_by: Vec<NodeId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct ParamsCopy {
+    timeout: u64,
+    retry_delay: u64,
+    backoff: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Phase {
+    /// Nothing to propose yet.
+    Idle,
+    /// Prepare sent for `ballot`, collecting promises.
+    Preparing,
+    /// Accept sent for (`ballot`, value), collecting accepts.
+    Accepting(Value),
+    /// Rejected; the retry timer will start the next round.
+    Waiting,
+    /// A value was learned; nothing more to do.
+    Done,
+}
+
+/// Which acceptors accepted which (ballot, value), for learning.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+struct Tally {
+    votes: Vec<(Ballot, Value, Vec<NodeId>)>,
+}
+
+impl Tally {
+    /// Records that `acceptor` accepted (`ballot`, `value`); returns how many
+    /// distinct acceptors have accepted that ballot.
+    fn record(&mut self, acceptor: NodeId, ballot: Ballot, value: &Value) -> usize {
+        let entry = match self.votes.iter().position(|(b, _, _)| *b == ballot) {
+            Some(i) => &mut self.votes[i],
+            None => {
+                self.votes.push((ballot, value.clone(), Vec::new()));
+                self.votes.last_mut().expect("just pushed")
+            }
+        };
+        if !entry.2.contains(&acceptor) {
+            entry.2.push(acceptor);
+        }
+        entry.2.len()
+    }
+}
+
+impl Protocol for BasicPaxos {
+    const NAME: &'static str = "basic-paxos";
+    type Msg = Msg;
+    type Timer = Timer;
+    type Durable = Disk;
+    type Config = Config;
+
+    fn configure(scenario: &Scenario) -> Result<Config, InputError> {
+        let source = &scenario.source;
+        let variant = match scenario.spec.variant.as_str() {
+            "default" => Variant::Default,
+            "backoff" => Variant::Backoff,
+            "forget-promise" => Variant::ForgetPromise,
+            "own-value" => Variant::OwnValue,
+            other => {
+                return Err(
+                    InputError::new(source, format!("unknown variant {other:?}")).at("variant"),
+                );
+            }
+        };
+        let params: Params = scenario.params()?;
+        let mut roles = Vec::with_capacity(scenario.nodes.len());
+        for (i, node) in scenario.nodes.iter().enumerate() {
+            let mut r = Roles::default();
+            if node.roles.is_empty() {
+                r = Roles {
+                    proposer: true,
+                    acceptor: true,
+                    learner: true,
+                };
+            }
+            for (k, role) in node.roles.iter().enumerate() {
+                match role.as_str() {
+                    "proposer" => r.proposer = true,
+                    "acceptor" => r.acceptor = true,
+                    "learner" => r.learner = true,
+                    other => {
+                        return Err(InputError::new(
+                            source,
+                            format!(
+                                "unknown role {other:?} for basic-paxos; expected \
+                                 \"proposer\", \"acceptor\" or \"learner\""
+                            ),
+                        )
+                        .at(format!("nodes[{i}].roles[{k}]")));
+                    }
+                }
+            }
+            roles.push(r);
+        }
+        let with = |f: fn(&Roles) -> bool| -> Vec<NodeId> {
+            (0..roles.len())
+                .filter(|&i| f(&roles[i]))
+                .map(|i| NodeId(i as u32))
+                .collect()
+        };
+        let acceptors = with(|r| r.acceptor);
+        let proposers = with(|r| r.proposer);
+        let learners = with(|r| r.learner);
+        if acceptors.is_empty() {
+            return Err(
+                InputError::new(source, "basic-paxos needs at least one acceptor").at("nodes"),
+            );
+        }
+        for (i, req) in scenario.requests.iter().enumerate() {
+            if !roles[req.node.index()].proposer {
+                return Err(InputError::new(
+                    source,
+                    format!(
+                        "node {:?} is not a proposer; only proposers take requests",
+                        scenario.node_name(req.node)
+                    ),
+                )
+                .at(format!("requests[{i}].node")));
+            }
+            let Op::Propose(_) = &req.op;
+        }
+        Ok(Config {
+            variant,
+            params,
+            acceptors,
+            learners,
+            proposers,
+            roles,
+        })
+    }
+
+    fn on_recover(config: &Config, me: NodeId, disk: &Disk, _ctx: &mut Ctx<Self>) -> Self {
+        let roles = config.roles[me.index()];
+        let proposer = config
+            .proposers
+            .iter()
+            .position(|&p| p == me)
+            .map(|pos| ProposerState {
+                index: pos as u64 + 1,
+                count: config.proposers.len() as u64,
+                params: ParamsCopy {
+                    timeout: config.params.timeout,
+                    retry_delay: config.params.retry_delay,
+                    backoff: config.params.backoff,
+                },
+                ballot: disk.last_ballot,
+                highest_seen: disk.last_ballot,
+                phase: Phase::Idle,
+                own_value: None,
+                waiting: Vec::new(),
+                promised_by: Vec::new(),
+                reported: None,
+                accepted_by: Vec::new(),
+            });
+        BasicPaxos {
+            me,
+            roles,
+            variant: config.variant,
+            peers: Peers {
+                acceptors: config.acceptors.clone(),
+                learners: config.learners.clone(),
+                majority: config.majority(),
+            },
+            acceptor: AcceptorState {
+                promised: disk.promised,
+                accepted: disk.accepted.clone(),
+            },
+            proposer,
+            learner: Tally::default(),
+            learned: None,
+        }
+    }
+
+    fn on_request(&mut self, ctx: &mut Ctx<Self>, request: ClientRequest) {
+        let Op::Propose(value) = request.op;
+        if let Some(v) = &self.learned {
+            ctx.reply(request.id, Reply::Chosen(v.clone()));
+            return;
+        }
+        let Some(p) = self.proposer.as_mut() else {
+            ctx.reply(
+                request.id,
+                Reply::Fail {
+                    reason: "not a proposer".into(),
+                    redirect: None,
+                },
+            );
+            return;
+        };
+        p.waiting.push(request.id);
+        if p.own_value.is_none() {
+            p.own_value = Some(value);
+        }
+        if p.phase == Phase::Idle {
+            self.start_round(ctx);
+        }
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<Self>, from: NodeId, msg: Msg) {
+        match msg {
+            Msg::Prepare { ballot } => self.on_prepare(ctx, from, ballot),
+            Msg::Promise { ballot, accepted } => self.on_promise(ctx, from, ballot, accepted),
+            Msg::Accept { ballot, value } => self.on_accept(ctx, from, ballot, value),
+            Msg::Accepted { ballot, value } => self.on_accepted(ctx, from, ballot, value),
+            Msg::Nack { ballot, promised } => self.on_nack(ctx, ballot, promised),
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<Self>, timer: Timer) {
+        match timer {
+            Timer::Retry => {
+                let active = self
+                    .proposer
+                    .as_ref()
+                    .is_some_and(|p| p.phase != Phase::Done && p.phase != Phase::Idle);
+                if active {
+                    self.start_round(ctx);
+                }
+            }
+        }
+    }
+
+    fn describe(&self) -> NodeView {
+        let mut roles = Vec::new();
+        let mut fields = Vec::new();
+        if self.roles.proposer {
+            roles.push("proposer");
+        }
+        if self.roles.acceptor {
+            roles.push("acceptor");
+            fields.push(("promised".into(), self.acceptor.promised.to_string()));
+            fields.push((
+                "accepted".into(),
+                match &self.acceptor.accepted {
+                    Some((b, v)) => format!("({b}, {v})"),
+                    None => "none".into(),
+                },
+            ));
+        }
+        if self.roles.learner {
+            roles.push("learner");
+        }
+        if let Some(p) = &self.proposer {
+            fields.push(("ballot".into(), p.ballot.to_string()));
+            let phase = match &p.phase {
+                Phase::Idle => "idle".to_string(),
+                Phase::Preparing => format!("preparing ({} promises)", p.promised_by.len()),
+                Phase::Accepting(v) => {
+                    format!("accepting {v} ({} accepts)", p.accepted_by.len())
+                }
+                Phase::Waiting => "waiting to retry".to_string(),
+                Phase::Done => "done".to_string(),
+            };
+            fields.push(("phase".into(), phase));
+        }
+        fields.push((
+            "learned".into(),
+            self.learned
+                .as_ref()
+                .map_or("nothing".to_string(), |v| v.to_string()),
+        ));
+        NodeView {
+            role: roles.join("+"),
+            fields,
+        }
+    }
+}
+
+impl BasicPaxos {
+    // --- Proposer ----------------------------------------------------------
+
+    /// P1a: choose a ballot above everything seen and send prepare(n) to the acceptors.
+    fn start_round(&mut self, ctx: &mut Ctx<Self>) {
+        let Some(p) = self.proposer.as_mut() else {
+            return;
+        };
+        let above = p.ballot.max(p.highest_seen);
+        p.ballot = Ballot::next_above(above, p.index, p.count);
+        // Never reuse a ballot, even across a restart.
+        ctx.persist(DiskWrite::Ballot(p.ballot));
+        p.phase = Phase::Preparing;
+        p.promised_by.clear();
+        p.accepted_by.clear();
+        p.reported = None;
+        ctx.send_all(&self.peers.acceptors, &Msg::Prepare { ballot: p.ballot });
+        ctx.set_timer(Timer::Retry, p.params.timeout);
+    }
+
+    /// P2a: with a majority of promises, propose the highest reported value, or ours.
+    fn on_promise(
+        &mut self,
+        ctx: &mut Ctx<Self>,
+        from: NodeId,
+        ballot: Ballot,
+        accepted: Option<(Ballot, Value)>,
+    ) {
+        let own_value_bug = self.variant == Variant::OwnValue;
+        let Some(p) = self.proposer.as_mut() else {
+            return;
+        };
+        if ballot != p.ballot || p.phase != Phase::Preparing || p.promised_by.contains(&from) {
+            return;
+        }
+        p.promised_by.push(from);
+        if let Some((b, v)) = accepted
+            && p.reported.as_ref().is_none_or(|(rb, _)| b > *rb)
+        {
+            p.reported = Some((b, v));
+        }
+        if p.promised_by.len() < self.peers.majority {
+            return;
+        }
+        let own = p
+            .own_value
+            .clone()
+            .expect("a proposer only prepares with a value");
+        let (value, adopted) = match (&p.reported, own_value_bug) {
+            (Some((_, v)), false) => (v.clone(), *v != own),
+            _ => (own, false),
+        };
+        ctx.note(Fact::Proposed {
+            ballot,
+            value: value.clone(),
+            adopted,
+        });
+        p.phase = Phase::Accepting(value.clone());
+        ctx.send_all(&self.peers.acceptors, &Msg::Accept { ballot, value });
+        ctx.set_timer(Timer::Retry, p.params.timeout);
+    }
+
+    /// A rejection: another proposer holds a higher promise; retry above it.
+    fn on_nack(&mut self, ctx: &mut Ctx<Self>, ballot: Ballot, promised: Ballot) {
+        let variant = self.variant;
+        let Some(p) = self.proposer.as_mut() else {
+            return;
+        };
+        p.highest_seen = p.highest_seen.max(promised);
+        let in_round = matches!(p.phase, Phase::Preparing | Phase::Accepting(_));
+        // A nack naming our own ballot answers a duplicated prepare: not a rejection.
+        if ballot != p.ballot || !in_round || promised <= ballot {
+            return;
+        }
+        p.phase = Phase::Waiting;
+        let wait = match variant {
+            Variant::Backoff => ctx.rng().between(1, p.params.backoff.max(1)),
+            _ => p.params.retry_delay,
+        };
+        if wait == 0 {
+            self.start_round(ctx);
+        } else {
+            ctx.set_timer(Timer::Retry, wait);
+        }
+    }
+
+    // --- Acceptor ----------------------------------------------------------
+
+    /// P1b: promise not to answer prepare ≤ n nor accept < n; report the highest accepted.
+    fn on_prepare(&mut self, ctx: &mut Ctx<Self>, from: NodeId, ballot: Ballot) {
+        if !self.roles.acceptor {
+            return;
+        }
+        let a = &mut self.acceptor;
+        if ballot <= a.promised {
+            ctx.send(
+                from,
+                Msg::Nack {
+                    ballot,
+                    promised: a.promised,
+                },
+            );
+            return;
+        }
+        a.promised = ballot;
+        if self.variant != Variant::ForgetPromise {
+            // Persist before answering: a promise forgotten in a crash is no promise.
+            ctx.persist(DiskWrite::Promise(ballot));
+        }
+        ctx.note(Fact::Promised { ballot });
+        ctx.send(
+            from,
+            Msg::Promise {
+                ballot,
+                accepted: a.accepted.clone(),
+            },
+        );
+    }
+
+    /// P2b: accept (n, v) unless promised to a higher ballot; persist, then tell.
+    fn on_accept(&mut self, ctx: &mut Ctx<Self>, from: NodeId, ballot: Ballot, value: Value) {
+        if !self.roles.acceptor {
+            return;
+        }
+        let a = &mut self.acceptor;
+        if ballot < a.promised {
+            ctx.send(
+                from,
+                Msg::Nack {
+                    ballot,
+                    promised: a.promised,
+                },
+            );
+            return;
+        }
+        a.promised = ballot;
+        a.accepted = Some((ballot, value.clone()));
+        ctx.persist(DiskWrite::Accept(ballot, value.clone()));
+        ctx.note(Fact::Accepted {
+            ballot,
+            value: value.clone(),
+        });
+        let msg = Msg::Accepted { ballot, value };
+        ctx.send(from, msg.clone());
+        for &learner in &self.peers.learners {
+            if learner != from {
+                ctx.send(learner, msg.clone());
+            }
+        }
+    }
+
+    // --- Learner (and proposer counting its own accepts) -------------------
+
+    /// A value is chosen once a majority of acceptors accepted it in one ballot.
+    fn on_accepted(&mut self, ctx: &mut Ctx<Self>, from: NodeId, ballot: Ballot, value: Value) {
+        let mut learned_now = false;
+        if let Some(p) = self.proposer.as_mut()
+            && ballot == p.ballot
+            && matches!(&p.phase, Phase::Accepting(v) if *v == value)
+            && !p.accepted_by.contains(&from)
+        {
+            p.accepted_by.push(from);
+            learned_now = p.accepted_by.len() >= self.peers.majority;
+        }
+        if self.roles.learner && !learned_now {
+            let votes = self.learner.record(from, ballot, &value);
+            if votes >= self.peers.majority {
+                learned_now = true;
+            }
+        }
+        if learned_now {
+            self.learn(ctx, value);
+        }
+    }
+
+    fn learn(&mut self, ctx: &mut Ctx<Self>, value: Value) {
+        if self.learned.is_none() {
+            self.learned = Some(value.clone());
+            ctx.note(Fact::Learned {
+                value: value.clone(),
+            });
+        }
+        if let Some(p) = self.proposer.as_mut() {
+            p.phase = Phase::Done;
+            ctx.cancel_timer(Timer::Retry);
+            for request in p.waiting.drain(..) {
+                ctx.reply(request, Reply::Chosen(value.clone()));
+            }
+        }
+    }
+}

@@ -1,0 +1,498 @@
+//! Traces: one JSON line per event, after a header line that holds everything
+//! needed to run the same thing again (tool version, seed, full scenario).
+//!
+//! The engine hands each event to a [`TraceOutput`], which serialises it once and
+//! feeds the bytes to whatever is attached: a file (streamed, flushed as it goes
+//! so an interrupted run leaves what it found), a SHA-256 hasher, a comparer that
+//! replays against a recorded trace, and a human-readable log. With nothing
+//! attached the engine builds no events at all.
+//!
+//! The format is documented in docs/trace-format.md.
+
+use crate::error::InputError;
+use crate::fact::Fact;
+use crate::ids::{MessageId, RequestId};
+use crate::net::DropReason;
+use crate::op::{Op, Reply};
+use crate::scenario::ScenarioSpec;
+use crate::time::Time;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt::Display;
+use std::io::{self, BufRead, Write};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The first line of every trace.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    /// The version of parliament that wrote the trace.
+    pub parliament: String,
+    pub format: u32,
+    pub protocol: String,
+    pub variant: String,
+    pub seed: u64,
+    /// The scenario as run (with the seed actually used).
+    pub scenario: ScenarioSpec,
+}
+
+impl Header {
+    pub fn new(spec: &ScenarioSpec) -> Header {
+        Header {
+            parliament: env!("CARGO_PKG_VERSION").to_string(),
+            format: FORMAT_VERSION,
+            protocol: spec.protocol.clone(),
+            variant: spec.variant.clone(),
+            seed: spec.seed,
+            scenario: spec.clone(),
+        }
+    }
+}
+
+/// Why a run stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndReason {
+    /// Nothing left to happen: no message in flight, no timer pending.
+    Quiescent,
+    TimeLimit,
+    EventLimit,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Quiescent => "quiescent",
+            EndReason::TimeLimit => "time-limit",
+            EndReason::EventLimit => "event-limit",
+        }
+    }
+}
+
+/// One event, borrowing from the engine. `M`, `T`, `W` are the protocol's
+/// message, timer and durable-write types.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event<'a, M, T, W> {
+    /// A client request reached `node` (or was lost because the node is down).
+    Request {
+        node: &'a str,
+        request: RequestId,
+        op: &'a Op,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        node_down: bool,
+    },
+    Send {
+        mid: MessageId,
+        from: &'a str,
+        to: &'a str,
+        msg: &'a M,
+    },
+    Duplicate {
+        mid: MessageId,
+        copy: MessageId,
+    },
+    /// The message arrived and was handed to `to`. (`msg` is for the log; the
+    /// trace links to the `send` line by `mid`.)
+    Deliver {
+        mid: MessageId,
+        from: &'a str,
+        to: &'a str,
+        #[serde(skip)]
+        msg: &'a M,
+    },
+    Drop {
+        mid: MessageId,
+        from: &'a str,
+        to: &'a str,
+        reason: DropReason,
+        #[serde(skip)]
+        msg: &'a M,
+    },
+    Timer {
+        node: &'a str,
+        timer: &'a T,
+    },
+    Persist {
+        node: &'a str,
+        write: &'a W,
+    },
+    Fact {
+        node: &'a str,
+        #[serde(flatten)]
+        fact: &'a Fact,
+    },
+    Reply {
+        node: &'a str,
+        request: RequestId,
+        reply: &'a Reply,
+    },
+    Crash {
+        node: &'a str,
+    },
+    Restart {
+        node: &'a str,
+    },
+    Partition {
+        groups: Vec<Vec<&'a str>>,
+    },
+    Cut {
+        from: Vec<&'a str>,
+        to: Vec<&'a str>,
+    },
+    Heal,
+    End {
+        reason: EndReason,
+        events: u64,
+    },
+}
+
+/// A human-readable line for an event (the `run` log).
+pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, T, W>) -> String {
+    match ev {
+        Event::Request {
+            node,
+            request,
+            op,
+            node_down,
+        } => {
+            let op = match op {
+                Op::Propose(v) => format!("propose {v}"),
+            };
+            if *node_down {
+                format!("{node:<4} request {request}: {op} — lost, node is down")
+            } else {
+                format!("{node:<4} request {request}: {op}")
+            }
+        }
+        Event::Send { mid, from, to, msg } => format!("{from:<4} → {to:<4} {msg}  [{mid}]"),
+        Event::Duplicate { mid, copy } => format!("     network duplicates {mid} as {copy}"),
+        Event::Deliver { mid, from, to, msg } => format!("{to:<4} ← {from:<4} {msg}  [{mid}]"),
+        Event::Drop {
+            mid,
+            from,
+            to,
+            reason,
+            msg,
+        } => {
+            let why = match reason {
+                DropReason::Loss => "lost",
+                DropReason::Partition => "dropped by a partition",
+                DropReason::Filter => "dropped by a filter",
+                DropReason::Crashed => "dropped: destination is down",
+            };
+            format!("{from:<4} ✗ {to:<4} {msg}  [{mid}] {why}")
+        }
+        Event::Timer { node, timer } => format!("{node:<4} timer {timer:?} fires"),
+        Event::Persist { node, write } => format!(
+            "{node:<4} persists {}",
+            serde_json::to_string(write).unwrap_or_default()
+        ),
+        Event::Fact { node, fact } => format!("{node:<4} ★ {}", describe_fact(fact)),
+        Event::Reply {
+            node,
+            request,
+            reply,
+        } => match reply {
+            Reply::Chosen(v) => format!("{node:<4} answers {request}: chosen {v}"),
+            Reply::Fail { reason, .. } => format!("{node:<4} answers {request}: failed ({reason})"),
+        },
+        Event::Crash { node } => format!("{node:<4} ☠ crashes"),
+        Event::Restart { node } => format!("{node:<4} ↻ restarts from its disk"),
+        Event::Partition { groups } => {
+            let g: Vec<String> = groups
+                .iter()
+                .map(|g| format!("{{{}}}", g.join(", ")))
+                .collect();
+            format!("network partitioned: {}", g.join(" | "))
+        }
+        Event::Cut { from, to } => {
+            format!("network cut: {} ↛ {}", from.join(", "), to.join(", "))
+        }
+        Event::Heal => "network healed".to_string(),
+        Event::End { reason, events } => {
+            format!("end of run ({}, {events} events)", reason.as_str())
+        }
+    }
+}
+
+fn describe_fact(fact: &Fact) -> String {
+    match fact {
+        Fact::Promised { ballot } => format!("promised {ballot}"),
+        Fact::Accepted { ballot, value } => format!("accepted ({ballot}, {value})"),
+        Fact::Proposed {
+            ballot,
+            value,
+            adopted: true,
+        } => format!("proposes ({ballot}, {value}), adopting the reported value"),
+        Fact::Proposed { ballot, value, .. } => format!("proposes ({ballot}, {value})"),
+        Fact::Learned { value } => format!("learned {value}"),
+    }
+}
+
+/// Compares a re-run, line by line, with a recorded trace.
+pub struct Comparer {
+    lines: Box<dyn Iterator<Item = io::Result<String>>>,
+    line_no: usize,
+    /// The first line that differed: (line number, recorded, produced).
+    pub divergence: Option<Divergence>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    pub line: usize,
+    pub recorded: Option<String>,
+    pub produced: Option<String>,
+}
+
+impl Comparer {
+    /// `lines` are the recorded trace's lines after the header.
+    pub fn new(lines: Box<dyn Iterator<Item = io::Result<String>>>) -> Comparer {
+        Comparer {
+            lines,
+            line_no: 1,
+            divergence: None,
+        }
+    }
+
+    fn compare(&mut self, produced: &[u8]) {
+        if self.divergence.is_some() {
+            return;
+        }
+        self.line_no += 1;
+        let produced = String::from_utf8_lossy(produced).into_owned();
+        match self.lines.next() {
+            Some(Ok(recorded)) if recorded == produced => {}
+            Some(Ok(recorded)) => {
+                self.divergence = Some(Divergence {
+                    line: self.line_no,
+                    recorded: Some(recorded),
+                    produced: Some(produced),
+                })
+            }
+            Some(Err(e)) => {
+                self.divergence = Some(Divergence {
+                    line: self.line_no,
+                    recorded: Some(format!("<unreadable: {e}>")),
+                    produced: Some(produced),
+                })
+            }
+            None => {
+                self.divergence = Some(Divergence {
+                    line: self.line_no,
+                    recorded: None,
+                    produced: Some(produced),
+                })
+            }
+        }
+    }
+
+    /// After the run: a recorded line left over is a divergence too.
+    pub fn finish(&mut self) {
+        if self.divergence.is_none()
+            && let Some(next) = self.lines.next()
+        {
+            self.divergence = Some(Divergence {
+                line: self.line_no + 1,
+                recorded: Some(next.unwrap_or_else(|e| format!("<unreadable: {e}>"))),
+                produced: None,
+            });
+        }
+    }
+}
+
+/// Where events go. Build one, attach what is wanted, hand it to the engine.
+#[derive(Default)]
+pub struct TraceOutput {
+    file: Option<Box<dyn Write>>,
+    hasher: Option<Sha256>,
+    pub comparer: Option<Comparer>,
+    /// Human log lines still allowed (None: no log).
+    log_budget: Option<u64>,
+    log_suppressed: u64,
+    log_sink: Option<Box<dyn Write>>,
+    seq: u64,
+    buf: Vec<u8>,
+    since_flush: u32,
+    io_error: Option<io::Error>,
+}
+
+impl TraceOutput {
+    pub fn new() -> TraceOutput {
+        TraceOutput::default()
+    }
+
+    /// Stream the trace to `w` (a file).
+    pub fn to_writer(mut self, w: Box<dyn Write>) -> TraceOutput {
+        self.file = Some(w);
+        self
+    }
+
+    /// Compute the SHA-256 of the trace.
+    pub fn hashed(mut self) -> TraceOutput {
+        self.hasher = Some(Sha256::new());
+        self
+    }
+
+    pub fn compared_with(mut self, c: Comparer) -> TraceOutput {
+        self.comparer = Some(c);
+        self
+    }
+
+    /// Print a human-readable log of at most `limit` events to `w`.
+    pub fn logged(mut self, w: Box<dyn Write>, limit: u64) -> TraceOutput {
+        self.log_sink = Some(w);
+        self.log_budget = Some(limit);
+        self
+    }
+
+    /// Whether the engine should build events at all.
+    pub fn active(&self) -> bool {
+        self.wants_json() || self.log_budget.is_some()
+    }
+
+    fn wants_json(&self) -> bool {
+        self.file.is_some() || self.hasher.is_some() || self.comparer.is_some()
+    }
+
+    /// Writes the header line (hashed and written like any line, never compared:
+    /// replay reads it to know what to run).
+    pub fn header(&mut self, header: &Header) {
+        if !self.wants_json() {
+            return;
+        }
+        let mut line = serde_json::to_vec(header).expect("headers serialise");
+        line.push(b'\n');
+        self.write_bytes(&line);
+    }
+
+    pub fn event<M, T, W>(&mut self, t: Time, ev: &Event<'_, M, T, W>)
+    where
+        M: Serialize + Display,
+        T: Serialize + std::fmt::Debug,
+        W: Serialize,
+    {
+        let seq = self.seq;
+        self.seq += 1;
+        if self.wants_json() {
+            self.buf.clear();
+            // {"t":..,"seq":.., then the event's own fields.
+            write!(self.buf, "{{\"t\":{},\"seq\":{},", t.0, seq).expect("vec write");
+            let start = self.buf.len();
+            serde_json::to_writer(&mut self.buf, ev).expect("events serialise");
+            // Drop the event object's opening brace: its fields follow ours.
+            self.buf.remove(start);
+            if let Some(c) = self.comparer.as_mut() {
+                c.compare(&self.buf);
+            }
+            self.buf.push(b'\n');
+            let line = std::mem::take(&mut self.buf);
+            self.write_bytes(&line);
+            self.buf = line;
+        }
+        if let Some(budget) = self.log_budget.as_mut() {
+            if *budget > 0 {
+                *budget -= 1;
+                if let Some(w) = self.log_sink.as_mut() {
+                    let _ = writeln!(w, "{:>8}  {}", t.0, describe(ev));
+                }
+            } else {
+                self.log_suppressed += 1;
+            }
+        }
+    }
+
+    fn write_bytes(&mut self, bytes: &[u8]) {
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(bytes);
+        }
+        if let Some(w) = self.file.as_mut() {
+            if self.io_error.is_none()
+                && let Err(e) = w.write_all(bytes)
+            {
+                self.io_error = Some(e);
+            }
+            self.since_flush += 1;
+            // Flush often so that a run killed part-way leaves most of its trace.
+            if self.since_flush >= 64 {
+                self.since_flush = 0;
+                if let Err(e) = w.flush() {
+                    self.io_error.get_or_insert(e);
+                }
+            }
+        }
+    }
+
+    /// Flushes everything; returns the trace's SHA-256 (hex) if hashed and the
+    /// first write error, if any.
+    pub fn finish(&mut self) -> io::Result<Option<String>> {
+        if let Some(w) = self.file.as_mut()
+            && let Err(e) = w.flush()
+        {
+            self.io_error.get_or_insert(e);
+        }
+        if let Some(w) = self.log_sink.as_mut() {
+            if self.log_suppressed > 0 {
+                let _ = writeln!(
+                    w,
+                    "          … {} more events not shown (use --log-limit or --trace FILE)",
+                    self.log_suppressed
+                );
+            }
+            let _ = w.flush();
+        }
+        if let Some(c) = self.comparer.as_mut() {
+            c.finish();
+        }
+        if let Some(e) = self.io_error.take() {
+            return Err(e);
+        }
+        Ok(self.hasher.take().map(|h| hex(&h.finalize())))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Opens a recorded trace: its header, and an iterator over the remaining lines.
+#[allow(clippy::type_complexity)]
+pub fn open(
+    path: &std::path::Path,
+) -> Result<(Header, Box<dyn Iterator<Item = io::Result<String>>>), InputError> {
+    let source = path.display().to_string();
+    let file = std::fs::File::open(path)
+        .map_err(|e| InputError::new(&source, format!("cannot open the trace: {e}")))?;
+    let mut lines = io::BufReader::new(file).lines();
+    let first = match lines.next() {
+        None => {
+            return Err(InputError::new(
+                &source,
+                "the trace is empty: expected a header line first",
+            ));
+        }
+        Some(Err(e)) => {
+            return Err(InputError::new(&source, format!("cannot read the trace: {e}")).at_line(1));
+        }
+        Some(Ok(line)) => line,
+    };
+    let header: Header = crate::scenario::from_json_text(&first, &source).map_err(|mut e| {
+        e.message = format!("not a trace header: {}", e.message);
+        if e.line.is_none() {
+            e.line = Some(1);
+        }
+        e
+    })?;
+    if header.format != FORMAT_VERSION {
+        return Err(InputError::new(
+            &source,
+            format!(
+                "trace format {} is not supported (this parliament reads format {})",
+                header.format, FORMAT_VERSION
+            ),
+        )
+        .at_line(1));
+    }
+    Ok((header, Box::new(lines)))
+}
