@@ -220,8 +220,8 @@ pub struct BasicPaxos {
     peers: Peers,
     acceptor: AcceptorState,
     proposer: Option<ProposerState>,
-    /// Learner: acceptors seen accepting each ballot.
-    learner: Tally,
+    /// Proposer and learner: acceptors seen accepting each ballot.
+    tally: Tally,
     learned: Option<Value>,
 }
 
@@ -256,7 +256,6 @@ struct ProposerState {
     promised_by: Vec<NodeId>,
     /// Highest-numbered accepted proposal reported in this round's promises.
     reported: Option<(Ballot, Value)>,
-    accepted_by: Vec<NodeId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -412,7 +411,6 @@ impl Protocol for BasicPaxos {
                 waiting: Vec::new(),
                 promised_by: Vec::new(),
                 reported: None,
-                accepted_by: Vec::new(),
             });
         BasicPaxos {
             me,
@@ -428,7 +426,7 @@ impl Protocol for BasicPaxos {
                 accepted: disk.accepted.clone(),
             },
             proposer,
-            learner: Tally::default(),
+            tally: Tally::default(),
             learned: None,
         }
     }
@@ -507,9 +505,7 @@ impl Protocol for BasicPaxos {
             let phase = match &p.phase {
                 Phase::Idle => "idle".to_string(),
                 Phase::Preparing => format!("preparing ({} promises)", p.promised_by.len()),
-                Phase::Accepting(v) => {
-                    format!("accepting {v} ({} accepts)", p.accepted_by.len())
-                }
+                Phase::Accepting(v) => format!("accepting {v}"),
                 Phase::Waiting => "waiting to retry".to_string(),
                 Phase::Done => "done".to_string(),
             };
@@ -542,7 +538,6 @@ impl BasicPaxos {
         ctx.persist(DiskWrite::Ballot(p.ballot));
         p.phase = Phase::Preparing;
         p.promised_by.clear();
-        p.accepted_by.clear();
         p.reported = None;
         ctx.send_all(&self.peers.acceptors, &Msg::Prepare { ballot: p.ballot });
         ctx.set_timer(Timer::Retry, p.params.timeout);
@@ -682,23 +677,14 @@ impl BasicPaxos {
     // --- Learner (and proposer counting its own accepts) -------------------
 
     /// A value is chosen once a majority of acceptors accepted it in one ballot.
+    /// Acceptors tell the proposer of the ballot and every learner; both count
+    /// per ballot, so a proposer that has moved on to a higher ballot still
+    /// learns that its earlier proposal passed (seed 004, step 9).
     fn on_accepted(&mut self, ctx: &mut Ctx<Self>, from: NodeId, ballot: Ballot, value: Value) {
-        let mut learned_now = false;
-        if let Some(p) = self.proposer.as_mut()
-            && ballot == p.ballot
-            && matches!(&p.phase, Phase::Accepting(v) if *v == value)
-            && !p.accepted_by.contains(&from)
-        {
-            p.accepted_by.push(from);
-            learned_now = p.accepted_by.len() >= self.peers.majority;
+        if !self.roles.learner && self.proposer.is_none() {
+            return;
         }
-        if self.roles.learner && !learned_now {
-            let votes = self.learner.record(from, ballot, &value);
-            if votes >= self.peers.majority {
-                learned_now = true;
-            }
-        }
-        if learned_now {
+        if self.tally.record(from, ballot, &value) >= self.peers.majority {
             self.learn(ctx, value);
         }
     }
