@@ -445,6 +445,16 @@ impl Scenario {
                  (see docs/scenario-format.md)",
             ));
         }
+        if !text.trim_start().starts_with('{') {
+            let offset = text.len() - text.trim_start().len();
+            let line = 1 + text[..offset].matches('\n').count();
+            return Err(InputError::new(
+                source,
+                "expected a JSON object ({ ... }) describing a scenario \
+                 (see docs/scenario-format.md)",
+            )
+            .at_line(line));
+        }
         let spec: ScenarioSpec = from_json_text(text, source)?;
         Scenario::from_spec(spec, source)
     }

@@ -496,3 +496,33 @@ pub fn open(
     }
     Ok((header, Box::new(lines)))
 }
+
+/// A cloneable in-memory writer: the trace of a run kept in memory (tests, the
+/// step mode), readable after the engine is done with its `TraceOutput`.
+#[derive(Clone, Default)]
+pub struct SharedBuffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl SharedBuffer {
+    pub fn new() -> SharedBuffer {
+        SharedBuffer::default()
+    }
+
+    pub fn contents(&self) -> Vec<u8> {
+        self.0.borrow().clone()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.borrow()).into_owned()
+    }
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
