@@ -209,3 +209,18 @@ fn backoff_ends_the_duel_within_a_few_rounds_on_every_seed() {
         );
     }
 }
+
+#[test]
+fn the_complete_example_in_the_scenario_docs_is_valid_and_runs() {
+    let doc = std::fs::read_to_string(root().join("docs/scenario-format.md")).unwrap();
+    let start = doc.find("```json\n").expect("a json block") + "```json\n".len();
+    let end = start + doc[start..].find("\n```").unwrap();
+    let scenario = Scenario::parse(&doc[start..end], "docs/scenario-format.md").unwrap();
+    let (report, _) = run(&scenario, TraceOutput::new()).unwrap();
+    assert_eq!(
+        report.expect_met,
+        Some(true),
+        "{:?}",
+        report.expect_failures
+    );
+}
