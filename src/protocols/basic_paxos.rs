@@ -705,3 +705,325 @@ impl BasicPaxos {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Drive single nodes with inputs and assert on the effects they emit, as
+    //! etcd/raft's tests do: no engine, no network.
+    use super::*;
+    use crate::ids::ClientId;
+    use crate::protocol::Effect;
+    use crate::rng::DetRng;
+    use crate::time::Time;
+
+    const P1: NodeId = NodeId(0);
+    const A1: NodeId = NodeId(1);
+    const A2: NodeId = NodeId(2);
+    const A3: NodeId = NodeId(3);
+
+    fn config(variant: Variant) -> Config {
+        let proposer = Roles {
+            proposer: true,
+            ..Roles::default()
+        };
+        let acceptor = Roles {
+            acceptor: true,
+            ..Roles::default()
+        };
+        Config {
+            variant,
+            params: Params {
+                timeout: 200,
+                retry_delay: 0,
+                backoff: 100,
+            },
+            acceptors: vec![A1, A2, A3],
+            learners: vec![],
+            proposers: vec![P1],
+            roles: vec![proposer, acceptor, acceptor, acceptor],
+        }
+    }
+
+    struct Harness {
+        config: Config,
+        rng: DetRng,
+        effects: Vec<Effect<BasicPaxos>>,
+    }
+
+    impl Harness {
+        fn new(variant: Variant) -> Harness {
+            Harness {
+                config: config(variant),
+                rng: DetRng::new(1, 1),
+                effects: Vec::new(),
+            }
+        }
+
+        fn boot(&mut self, me: NodeId, disk: &Disk) -> BasicPaxos {
+            let mut ctx = Ctx::new(Time(0), me, &mut self.rng, &mut self.effects);
+            BasicPaxos::on_recover(&self.config, me, disk, &mut ctx)
+        }
+
+        fn deliver(
+            &mut self,
+            node: &mut BasicPaxos,
+            from: NodeId,
+            msg: Msg,
+        ) -> Vec<Effect<BasicPaxos>> {
+            let me = node.me;
+            let mut ctx = Ctx::new(Time(5), me, &mut self.rng, &mut self.effects);
+            node.on_message(&mut ctx, from, msg);
+            std::mem::take(&mut self.effects)
+        }
+
+        fn request(&mut self, node: &mut BasicPaxos, value: &str) -> Vec<Effect<BasicPaxos>> {
+            let me = node.me;
+            let mut ctx = Ctx::new(Time(0), me, &mut self.rng, &mut self.effects);
+            node.on_request(
+                &mut ctx,
+                ClientRequest {
+                    id: RequestId(1),
+                    client: ClientId(0),
+                    op: Op::Propose(Value::new(value)),
+                },
+            );
+            std::mem::take(&mut self.effects)
+        }
+    }
+
+    fn sends(effects: &[Effect<BasicPaxos>]) -> Vec<(NodeId, Msg)> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send { to, msg } => Some((*to, msg.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn persists(effects: &[Effect<BasicPaxos>]) -> Vec<DiskWrite> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Persist(w) => Some(w.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn position(
+        effects: &[Effect<BasicPaxos>],
+        pred: impl Fn(&Effect<BasicPaxos>) -> bool,
+    ) -> usize {
+        effects.iter().position(pred).expect("effect present")
+    }
+
+    #[test]
+    fn acceptor_persists_its_promise_before_answering() {
+        let mut h = Harness::new(Variant::Default);
+        let mut a = h.boot(A1, &Disk::default());
+        let fx = h.deliver(&mut a, P1, Msg::Prepare { ballot: Ballot(2) });
+        assert_eq!(persists(&fx), vec![DiskWrite::Promise(Ballot(2))]);
+        assert_eq!(
+            sends(&fx),
+            vec![(
+                P1,
+                Msg::Promise {
+                    ballot: Ballot(2),
+                    accepted: None
+                }
+            )]
+        );
+        let p = position(&fx, |e| matches!(e, Effect::Persist(_)));
+        let s = position(&fx, |e| matches!(e, Effect::Send { .. }));
+        assert!(p < s, "persist must precede the answer");
+    }
+
+    #[test]
+    fn acceptor_keeps_both_promises() {
+        let mut h = Harness::new(Variant::Default);
+        let mut a = h.boot(A1, &Disk::default());
+        h.deliver(&mut a, P1, Msg::Prepare { ballot: Ballot(2) });
+        // Promise 1: no prepare <= n is answered (a nack tells the proposer why).
+        for b in [1, 2] {
+            let fx = h.deliver(&mut a, P1, Msg::Prepare { ballot: Ballot(b) });
+            assert_eq!(
+                sends(&fx),
+                vec![(
+                    P1,
+                    Msg::Nack {
+                        ballot: Ballot(b),
+                        promised: Ballot(2)
+                    }
+                )]
+            );
+            assert!(persists(&fx).is_empty());
+        }
+        // Promise 2: no accept < n.
+        let fx = h.deliver(
+            &mut a,
+            P1,
+            Msg::Accept {
+                ballot: Ballot(1),
+                value: Value::new("X"),
+            },
+        );
+        assert!(matches!(sends(&fx)[0].1, Msg::Nack { .. }));
+        // An accept = n is taken, persisted first, and reported to the proposer.
+        let fx = h.deliver(
+            &mut a,
+            P1,
+            Msg::Accept {
+                ballot: Ballot(2),
+                value: Value::new("X"),
+            },
+        );
+        assert_eq!(
+            persists(&fx),
+            vec![DiskWrite::Accept(Ballot(2), Value::new("X"))]
+        );
+        assert!(
+            position(&fx, |e| matches!(e, Effect::Persist(_)))
+                < position(&fx, |e| matches!(e, Effect::Send { .. }))
+        );
+        // The one answer: the highest accepted proposal comes back with a promise.
+        let fx = h.deliver(&mut a, P1, Msg::Prepare { ballot: Ballot(5) });
+        assert_eq!(
+            sends(&fx)[0].1,
+            Msg::Promise {
+                ballot: Ballot(5),
+                accepted: Some((Ballot(2), Value::new("X")))
+            }
+        );
+    }
+
+    #[test]
+    fn a_restarted_acceptor_remembers_only_what_it_persisted() {
+        for (variant, remembers) in [(Variant::Default, true), (Variant::ForgetPromise, false)] {
+            let mut h = Harness::new(variant);
+            let mut a = h.boot(A1, &Disk::default());
+            let fx = h.deliver(&mut a, P1, Msg::Prepare { ballot: Ballot(2) });
+            let mut disk = Disk::default();
+            for w in persists(&fx) {
+                disk.apply(&w);
+            }
+            let mut restarted = h.boot(A1, &disk);
+            let fx = h.deliver(
+                &mut restarted,
+                P1,
+                Msg::Accept {
+                    ballot: Ballot(1),
+                    value: Value::new("X"),
+                },
+            );
+            let refused = matches!(sends(&fx)[0].1, Msg::Nack { .. });
+            assert_eq!(refused, remembers, "{variant:?}");
+        }
+    }
+
+    fn promise(b: u64, accepted: Option<(u64, &str)>) -> Msg {
+        Msg::Promise {
+            ballot: Ballot(b),
+            accepted: accepted.map(|(ab, v)| (Ballot(ab), Value::new(v))),
+        }
+    }
+
+    #[test]
+    fn proposer_adopts_the_highest_reported_value_unless_buggy() {
+        for (variant, expected) in [(Variant::Default, "B"), (Variant::OwnValue, "mine")] {
+            let mut h = Harness::new(variant);
+            let mut p = h.boot(P1, &Disk::default());
+            let fx = h.request(&mut p, "mine");
+            assert_eq!(persists(&fx), vec![DiskWrite::Ballot(Ballot(1))]);
+            assert_eq!(sends(&fx).len(), 3, "prepare to every acceptor");
+            assert!(h.deliver(&mut p, A1, promise(1, Some((0, "A")))).is_empty());
+            // A repeated promise from the same acceptor does not make a majority.
+            assert!(h.deliver(&mut p, A1, promise(1, Some((0, "A")))).is_empty());
+            let fx = h.deliver(&mut p, A2, promise(1, Some((3, "B"))));
+            let accepts = sends(&fx);
+            assert_eq!(accepts.len(), 3);
+            assert_eq!(
+                accepts[0].1,
+                Msg::Accept {
+                    ballot: Ballot(1),
+                    value: Value::new(expected)
+                },
+                "{variant:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn proposer_jumps_above_a_rejection_and_never_reuses_a_ballot() {
+        let mut h = Harness::new(Variant::Default);
+        let mut p = h.boot(P1, &Disk::default());
+        h.request(&mut p, "v");
+        let fx = h.deliver(
+            &mut p,
+            A1,
+            Msg::Nack {
+                ballot: Ballot(1),
+                promised: Ballot(7),
+            },
+        );
+        assert_eq!(persists(&fx), vec![DiskWrite::Ballot(Ballot(8))]);
+        // After a restart the proposer starts above the ballot it persisted.
+        let disk = Disk {
+            last_ballot: Ballot(8),
+            ..Disk::default()
+        };
+        let mut p = h.boot(P1, &disk);
+        let fx = h.request(&mut p, "v");
+        assert_eq!(persists(&fx), vec![DiskWrite::Ballot(Ballot(9))]);
+    }
+
+    #[test]
+    fn a_nack_for_our_own_ballot_is_a_duplicate_not_a_rejection() {
+        let mut h = Harness::new(Variant::Default);
+        let mut p = h.boot(P1, &Disk::default());
+        h.request(&mut p, "v");
+        let fx = h.deliver(
+            &mut p,
+            A1,
+            Msg::Nack {
+                ballot: Ballot(1),
+                promised: Ballot(1),
+            },
+        );
+        assert!(fx.is_empty());
+    }
+
+    #[test]
+    fn proposer_learns_from_a_majority_of_accepts_of_an_old_ballot() {
+        let mut h = Harness::new(Variant::Default);
+        let mut p = h.boot(P1, &Disk::default());
+        h.request(&mut p, "v");
+        h.deliver(&mut p, A1, promise(1, None));
+        h.deliver(&mut p, A2, promise(1, None));
+        let accepted = |v: &str| Msg::Accepted {
+            ballot: Ballot(1),
+            value: Value::new(v),
+        };
+        h.deliver(&mut p, A1, accepted("v"));
+        // Rejected by A3, which promised 2: the proposer moves on to ballot 3 ...
+        let fx = h.deliver(
+            &mut p,
+            A3,
+            Msg::Nack {
+                ballot: Ballot(1),
+                promised: Ballot(2),
+            },
+        );
+        assert_eq!(persists(&fx), vec![DiskWrite::Ballot(Ballot(3))]);
+        let fx = h.deliver(&mut p, A2, accepted("v"));
+        // ... but a majority accepted ballot 1, so it learned v and answers.
+        assert!(
+            fx.iter().any(
+                |e| matches!(e, Effect::Note(Fact::Learned { value }) if value.as_str() == "v")
+            )
+        );
+        assert!(fx.iter().any(
+            |e| matches!(e, Effect::Reply { reply: Reply::Chosen(v), .. } if v.as_str() == "v")
+        ));
+    }
+}
