@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 pub mod error;
 pub mod fact;
+pub mod history;
 pub mod ids;
 pub mod op;
 pub mod protocol;
