@@ -13,6 +13,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod fact;
+pub mod history;
 pub mod ids;
 pub mod net;
 pub mod op;
