@@ -5,6 +5,7 @@
 //! the same on a live run, a replayed trace and a trace read from a file.
 
 use crate::ballot::Ballot;
+use crate::ids::RequestId;
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,13 @@ pub enum Fact {
     },
     /// A learner (or a proposer that counted a majority of accepts) learned `value`.
     Learned { value: Value },
+    /// A node started leading `epoch` (a view, term, ballot or epoch number).
+    Leading { epoch: u64 },
+    /// A client's update was stored by this node in `epoch`. The first such fact
+    /// for a request is when the write was first stored by any node.
+    Stored { request: RequestId, epoch: u64 },
+    /// A client's read was served by this node under `epoch`.
+    Served { request: RequestId, epoch: u64 },
 }
 
 impl Fact {
@@ -33,6 +41,9 @@ impl Fact {
             Fact::Accepted { .. } => "accepted",
             Fact::Proposed { .. } => "proposed",
             Fact::Learned { .. } => "learned",
+            Fact::Leading { .. } => "leading",
+            Fact::Stored { .. } => "stored",
+            Fact::Served { .. } => "served",
         }
     }
 }

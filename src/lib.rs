@@ -22,6 +22,8 @@ pub mod protocols;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod store;
 pub mod time;
 pub mod trace;
 pub mod value;
+pub mod workload;

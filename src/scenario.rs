@@ -62,6 +62,9 @@ pub struct ScenarioSpec {
     pub filters: Vec<FilterSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<RequestSpec>,
+    /// Simulated clients of a replicated service (see workload.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<crate::workload::WorkloadSpec>,
     #[serde(default)]
     pub limits: LimitsSpec,
     /// Check names; empty means the protocol's default checks.
@@ -287,6 +290,7 @@ pub struct Scenario {
     pub filters: Vec<Filter>,
     /// Sorted by time; ties keep file order.
     pub requests: Vec<Request>,
+    pub workload: Option<crate::workload::Workload>,
     pub time_limit: Time,
     pub event_limit: u64,
     pub checks: Vec<String>,
@@ -801,6 +805,11 @@ impl Scenario {
         requests.sort_by_key(|(i, r)| (r.at, *i));
         let requests = requests.into_iter().map(|(_, r)| r).collect();
 
+        let workload = match &spec.workload {
+            None => None,
+            Some(w) => Some(w.validate(source, &|name: &str| by_name.get(name).copied(), n)?),
+        };
+
         // Limits.
         let time_limit = spec.limits.time.unwrap_or(DEFAULT_TIME_LIMIT);
         check_time(time_limit, source, "limits.time")?;
@@ -871,6 +880,7 @@ impl Scenario {
             faults,
             filters,
             requests,
+            workload,
             time_limit: Time(time_limit),
             event_limit,
             checks: check_names,

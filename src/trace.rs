@@ -11,6 +11,7 @@
 
 use crate::error::InputError;
 use crate::fact::Fact;
+use crate::history::{Input, Output};
 use crate::ids::{MessageId, RequestId};
 use crate::net::DropReason;
 use crate::op::{Op, Reply};
@@ -78,10 +79,28 @@ pub enum Event<'a, M, T, W> {
     /// A client request reached `node` (or was lost because the node is down).
     Request {
         node: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client: Option<&'a str>,
         request: RequestId,
         op: &'a Op,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         node_down: bool,
+    },
+    /// A client invoked an operation (the history's invoke event).
+    Invoke {
+        client: &'a str,
+        request: RequestId,
+        #[serde(flatten)]
+        op: &'a Input,
+    },
+    /// A client's operation completed: `ok` with the value it saw, `fail`, or
+    /// `info` when the client gave up (the history's completion event).
+    Complete {
+        client: &'a str,
+        request: RequestId,
+        outcome: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<&'a Output>,
     },
     Send {
         mid: MessageId,
@@ -153,19 +172,39 @@ pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, 
     match ev {
         Event::Request {
             node,
+            client,
             request,
             op,
             node_down,
         } => {
             let op = match op {
                 Op::Propose(v) => format!("propose {v}"),
+                Op::Data(input) => input.to_string(),
             };
+            let from = client.map(|c| format!(" from {c}")).unwrap_or_default();
             if *node_down {
-                format!("{node:<4} request {request}: {op} — lost, node is down")
+                format!("{node:<4} request {request}{from}: {op} — lost, node is down")
             } else {
-                format!("{node:<4} request {request}: {op}")
+                format!("{node:<4} request {request}{from}: {op}")
             }
         }
+        Event::Invoke {
+            client,
+            request,
+            op,
+        } => format!("{client:<4} invokes {request}: {op}"),
+        Event::Complete {
+            client,
+            request,
+            outcome,
+            value,
+        } => match value {
+            Some(v) => format!("{client:<4} completes {request}: {outcome} {v}"),
+            None if *outcome == "info" => {
+                format!("{client:<4} gives up on {request}: info (outcome unknown)")
+            }
+            None => format!("{client:<4} completes {request}: {outcome}"),
+        },
         Event::Send { mid, from, to, msg } => format!("{from:<4} → {to:<4} {msg}  [{mid}]"),
         Event::Duplicate { mid, copy } => format!("     network duplicates {mid} as {copy}"),
         Event::Deliver { mid, from, to, msg } => format!("{to:<4} ← {from:<4} {msg}  [{mid}]"),
@@ -196,6 +235,7 @@ pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, 
             reply,
         } => match reply {
             Reply::Chosen(v) => format!("{node:<4} answers {request}: chosen {v}"),
+            Reply::Ok(output) => format!("{node:<4} answers {request}: ok {output}"),
             Reply::Fail { reason, .. } => format!("{node:<4} answers {request}: failed ({reason})"),
         },
         Event::Crash { node } => format!("{node:<4} ☠ crashes"),
@@ -228,6 +268,9 @@ fn describe_fact(fact: &Fact) -> String {
         } => format!("proposes ({ballot}, {value}), adopting the reported value"),
         Fact::Proposed { ballot, value, .. } => format!("proposes ({ballot}, {value})"),
         Fact::Learned { value } => format!("learned {value}"),
+        Fact::Leading { epoch } => format!("leads epoch {epoch}"),
+        Fact::Stored { request, epoch } => format!("stores {request} in epoch {epoch}"),
+        Fact::Served { request, epoch } => format!("serves read {request} in epoch {epoch}"),
     }
 }
 

@@ -6,6 +6,7 @@
 //! or iterates a hash map, and every random draw comes from a seeded stream, so a
 //! scenario and a seed fix the whole run.
 
+mod clients;
 mod queue;
 
 use crate::fact::Fact;
@@ -57,6 +58,8 @@ pub struct RunRecord {
     pub end_reason: EndReason,
     pub facts: Vec<FactRecord>,
     pub replies: Vec<ReplyRecord>,
+    /// What the workload's clients saw, when the scenario has a workload.
+    pub history: Option<crate::history::History>,
 }
 
 enum Pending<P: Protocol> {
@@ -73,6 +76,21 @@ enum Pending<P: Protocol> {
     },
     Fault(usize),
     Request(usize),
+    /// A client request reaching a node, or an answer reaching a client (boxed:
+    /// rare, and kept out of the size of every queue entry).
+    Client(Box<clients::ClientMail>),
+    ScriptDue {
+        client: usize,
+        index: usize,
+    },
+    ClientThink {
+        client: usize,
+    },
+    ClientTimeout {
+        client: usize,
+        request: RequestId,
+        attempt: u32,
+    },
 }
 
 /// A node slot: the live node (None while crashed) and what outlives it.
@@ -100,6 +118,7 @@ pub struct World<'s, P: Protocol> {
     stats: Stats,
     facts: Vec<FactRecord>,
     replies: Vec<ReplyRecord>,
+    clients: Option<clients::Clients>,
 }
 
 impl<'s, P: Protocol> World<'s, P> {
@@ -129,6 +148,15 @@ impl<'s, P: Protocol> World<'s, P> {
         for (i, r) in scenario.requests.iter().enumerate() {
             queue.push(r.at, Pending::Request(i));
         }
+        let mut clients = scenario
+            .workload
+            .as_ref()
+            .map(|w| clients::Clients::new(w, seed, scenario.requests.len() as u64 + 1));
+        if let Some(c) = clients.as_mut() {
+            for (at, event) in c.initial_events::<P>() {
+                queue.push(at, event);
+            }
+        }
         let tracing = out.active();
         let mut world = World {
             scenario,
@@ -145,6 +173,7 @@ impl<'s, P: Protocol> World<'s, P> {
             stats: Stats::default(),
             facts: Vec::new(),
             replies: Vec::new(),
+            clients,
         };
         for i in 0..world.slots.len() {
             world.boot(NodeId(i as u32));
@@ -171,6 +200,7 @@ impl<'s, P: Protocol> World<'s, P> {
             end_reason,
             facts: self.facts,
             replies: self.replies,
+            history: self.clients.map(|c| c.history.finish()),
         };
         (record, self.out)
     }
@@ -259,6 +289,7 @@ impl<'s, P: Protocol> World<'s, P> {
                         self.now,
                         &Ev::<'_, P>::Request {
                             node: self.scenario.node_name(r.node),
+                            client: None,
                             request: request.id,
                             op: &request.op,
                             node_down: down,
@@ -266,6 +297,26 @@ impl<'s, P: Protocol> World<'s, P> {
                     );
                 }
                 self.with_node(r.node, |n, ctx| n.on_request(ctx, request));
+            }
+            Pending::Client(mail) => {
+                self.stats.events += 1;
+                self.client_mail(*mail);
+            }
+            Pending::ScriptDue { client, index } => {
+                self.stats.events += 1;
+                self.script_due(client, index);
+            }
+            Pending::ClientThink { client } => {
+                self.stats.events += 1;
+                self.client_think(client);
+            }
+            Pending::ClientTimeout {
+                client,
+                request,
+                attempt,
+            } => {
+                self.stats.events += 1;
+                self.client_timeout(client, request, attempt);
             }
         }
     }
@@ -427,6 +478,7 @@ impl<'s, P: Protocol> World<'s, P> {
                             },
                         );
                     }
+                    self.route_reply(request, &reply);
                     self.replies.push(ReplyRecord {
                         t: self.now,
                         node: id,

@@ -378,7 +378,14 @@ impl Protocol for BasicPaxos {
                 )
                 .at(format!("requests[{i}].node")));
             }
-            let Op::Propose(_) = &req.op;
+        }
+        if scenario.workload.is_some() {
+            return Err(InputError::new(
+                source,
+                "basic-paxos chooses one value from \"requests\" proposals; it serves no \
+                 data workload",
+            )
+            .at("workload"));
         }
         Ok(Config {
             variant,
@@ -432,7 +439,16 @@ impl Protocol for BasicPaxos {
     }
 
     fn on_request(&mut self, ctx: &mut Ctx<Self>, request: ClientRequest) {
-        let Op::Propose(value) = request.op;
+        let Op::Propose(value) = request.op else {
+            ctx.reply(
+                request.id,
+                Reply::Fail {
+                    reason: "basic-paxos takes proposals only".into(),
+                    redirect: None,
+                },
+            );
+            return;
+        };
         if let Some(v) = &self.learned {
             ctx.reply(request.id, Reply::Chosen(v.clone()));
             return;

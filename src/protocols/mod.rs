@@ -1,6 +1,7 @@
 //! The protocols parliament can run, with their variants and checks.
 
 pub mod basic_paxos;
+pub mod primary_backup;
 
 use crate::scenario::{InputError, Scenario};
 
@@ -19,7 +20,7 @@ pub struct ProtocolInfo {
     pub validate: fn(&Scenario) -> Result<(), InputError>,
 }
 
-pub const ALL: &[ProtocolInfo] = &[basic_paxos::INFO];
+pub const ALL: &[ProtocolInfo] = &[basic_paxos::INFO, primary_backup::INFO];
 
 pub fn find(name: &str) -> Option<ProtocolInfo> {
     ALL.iter().copied().find(|p| p.name == name)
