@@ -4,6 +4,7 @@
 
 pub mod ballot;
 pub mod bench;
+pub mod check;
 pub mod cli;
 pub mod error;
 pub mod fact;
