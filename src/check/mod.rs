@@ -1,7 +1,12 @@
 //! Checkers: functions over what a run recorded (facts, replies, histories) that
 //! say whether a property held, and if not, which events prove it.
 
+pub mod bench;
 pub mod consensus;
+mod fxhash;
+pub mod ghost;
+pub mod linearizability;
+pub mod models;
 
 use serde::Serialize;
 

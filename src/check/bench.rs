@@ -1,0 +1,274 @@
+//! Checker benchmarks on the Porcupine test histories (cases of `parliament
+//! bench`): in-process check time, parsing excluded, median of several runs,
+//! with every verdict compared to `expected.json` and the Go reference timings
+//! from `porcupine-baseline-timings.json` quoted for comparison.
+
+use super::linearizability::{CheckOptions, CheckResult, Verdict, check_history};
+use crate::bench::BenchResult;
+use crate::error::InputError;
+use crate::history::{Format, History, ModelKind, read_history_file};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Environment variable that overrides where the Porcupine histories are.
+pub const DATA_ENV: &str = "PARLIAMENT_PORCUPINE_DATA";
+
+/// The folder of Porcupine histories: `$PARLIAMENT_PORCUPINE_DATA`, or
+/// `../shared/data/porcupine-histories` beside this crate.
+pub fn porcupine_data_dir() -> PathBuf {
+    match std::env::var_os(DATA_ENV) {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("shared/data/porcupine-histories"),
+    }
+}
+
+/// One data file with its expected verdict.
+pub struct DataFile {
+    /// Path relative to the data folder, as in expected.json (`jepsen/etcd_000.log`).
+    pub name: String,
+    pub history: History,
+    pub expected: Verdict,
+}
+
+/// Every history that expected.json gives a verdict for, in name order.
+pub fn load_expected(data_dir: &Path) -> Result<Vec<DataFile>, InputError> {
+    let path = data_dir.join("expected.json");
+    let source = path.display().to_string();
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| InputError::new(&source, format!("cannot read: {e}")))?;
+    let expected: BTreeMap<String, String> = serde_json::from_str(&text)
+        .map_err(|e| InputError::new(&source, e.to_string()).at_line_column(e.line(), e.column()))?;
+    let mut files = Vec::new();
+    for (name, verdict) in expected {
+        let expected = match verdict.as_str() {
+            "linearizable" => Verdict::Linearizable,
+            "not linearizable" => Verdict::NotLinearizable,
+            other => {
+                return Err(InputError::new(&source, format!("unknown verdict {other:?}")).at(name));
+            }
+        };
+        let format = if name.starts_with("jepsen/") {
+            Format::PorcupineEtcd
+        } else {
+            Format::PorcupineKv
+        };
+        let (_, history) = read_history_file(&data_dir.join(&name), Some(format))?;
+        files.push(DataFile {
+            name,
+            history,
+            expected,
+        });
+    }
+    Ok(files)
+}
+
+/// Go reference medians in ms, by (file, model) as in the baseline file.
+fn baseline(data_dir: &Path) -> BTreeMap<(String, String), f64> {
+    let path = data_dir.join("porcupine-baseline-timings.json");
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return BTreeMap::new();
+    };
+    let Ok(json) = serde_json::from_str::<Value>(&text) else {
+        return BTreeMap::new();
+    };
+    let mut out = BTreeMap::new();
+    for row in json["rows"].as_array().into_iter().flatten() {
+        if let (Some(f), Some(m), Some(ms)) = (
+            row["file"].as_str(),
+            row["model"].as_str(),
+            row["median_ms"].as_f64(),
+        ) {
+            out.insert((f.to_string(), m.to_string()), ms);
+        }
+    }
+    out
+}
+
+fn baseline_sum(
+    base: &BTreeMap<(String, String), f64>,
+    names: &[&str],
+    model: &str,
+) -> Option<f64> {
+    names
+        .iter()
+        .map(|n| base.get(&(n.to_string(), model.to_string())).copied())
+        .sum()
+}
+
+struct Case<'a> {
+    name: String,
+    files: Vec<&'a DataFile>,
+    partitioned: bool,
+    baseline_model: &'static str,
+}
+
+fn run_case(case: &Case<'_>, runs: usize, base: &BTreeMap<(String, String), f64>) -> BenchResult {
+    // Like Porcupine's CheckEvents: stop at the first bad key.
+    let options = CheckOptions {
+        stop_at_first_violation: true,
+        ..CheckOptions::default()
+    };
+    let events: u64 = case.files.iter().map(|f| f.history.event_count() as u64).sum();
+    let mut samples = Vec::with_capacity(runs);
+    let mut verdicts: Vec<Verdict> = Vec::new();
+    let mut per_file_seconds = vec![0.0f64; case.files.len()];
+    for _ in 0..runs.max(1) {
+        verdicts.clear();
+        let start = Instant::now();
+        for (i, file) in case.files.iter().enumerate() {
+            let t = Instant::now();
+            let result = check_one(&file.history, case.partitioned, &options);
+            per_file_seconds[i] = t.elapsed().as_secs_f64();
+            verdicts.push(result.verdict);
+        }
+        samples.push(start.elapsed().as_secs_f64());
+    }
+    let mut result = BenchResult::from_samples(case.name.clone(), events, samples);
+    let mismatches: Vec<String> = case
+        .files
+        .iter()
+        .zip(&verdicts)
+        .filter(|(f, v)| f.expected != **v)
+        .map(|(f, v)| format!("{}: got {v}, expected {}", f.name, f.expected))
+        .collect();
+    let linearizable = verdicts.iter().filter(|v| **v == Verdict::Linearizable).count();
+    if mismatches.is_empty() {
+        result.notes.push(format!(
+            "verdicts: all {} match expected.json ({linearizable} linearizable, {} not)",
+            verdicts.len(),
+            verdicts.len() - linearizable
+        ));
+    } else {
+        result.notes.push(format!(
+            "VERDICT MISMATCH in {} of {}: {}",
+            mismatches.len(),
+            verdicts.len(),
+            mismatches.join("; ")
+        ));
+    }
+    let names: Vec<&str> = case.files.iter().map(|f| f.name.as_str()).collect();
+    if let Some(go_ms) = baseline_sum(base, &names, case.baseline_model) {
+        result.notes.push(format!(
+            "Go Porcupine baseline ({}): {go_ms:.1} ms; this run {:.1} ms, {:.1}x faster",
+            case.baseline_model,
+            result.seconds * 1e3,
+            go_ms / (result.seconds * 1e3)
+        ));
+    }
+    if case.files.len() > 1 {
+        let mut slowest: Vec<(f64, &str)> = per_file_seconds
+            .iter()
+            .zip(&names)
+            .map(|(s, n)| (*s, *n))
+            .collect();
+        slowest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let top: Vec<String> = slowest
+            .iter()
+            .take(3)
+            .map(|(s, n)| format!("{n} {:.1} ms", s * 1e3))
+            .collect();
+        result.notes.push(format!("slowest (last run): {}", top.join(", ")));
+    }
+    result
+}
+
+fn check_one(history: &History, partitioned: bool, options: &CheckOptions) -> CheckResult {
+    match check_history(history, history.kind, partitioned, options) {
+        Ok(r) => r,
+        // The kind is the history's own, so the model always fits.
+        Err(e) => unreachable!("{e}"),
+    }
+}
+
+/// The checker benchmark cases: (a) all etcd histories, (b) the six kv
+/// histories per key, (c) kv c01 and c10 without partitioning, separately and
+/// together. A missing data folder gives no cases (with a note on stderr).
+pub fn checker_cases(data_dir: &Path, runs: usize) -> Vec<BenchResult> {
+    let files = match load_expected(data_dir) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("checker benchmarks skipped: {e}");
+            return Vec::new();
+        }
+    };
+    let base = baseline(data_dir);
+    let pick = |pred: &dyn Fn(&str) -> bool| -> Vec<&DataFile> {
+        files.iter().filter(|f| pred(&f.name)).collect()
+    };
+    let cases = [
+        Case {
+            name: "check: etcd, all 102 histories (register)".to_string(),
+            files: pick(&|n| n.starts_with("jepsen/")),
+            partitioned: true,
+            baseline_model: "etcdModel",
+        },
+        Case {
+            name: "check: kv, 6 histories, per key".to_string(),
+            files: pick(&|n| n.starts_with("kv/")),
+            partitioned: true,
+            baseline_model: "kvModel(partitioned)",
+        },
+        Case {
+            name: "check: kv c01 (2 histories), no partition".to_string(),
+            files: pick(&|n| n.starts_with("kv/c01")),
+            partitioned: false,
+            baseline_model: "kvNoPartitionModel",
+        },
+        Case {
+            name: "check: kv c10 (2 histories), no partition".to_string(),
+            files: pick(&|n| n.starts_with("kv/c10")),
+            partitioned: false,
+            baseline_model: "kvNoPartitionModel",
+        },
+        Case {
+            name: "check: kv c01+c10 (4 histories), no partition".to_string(),
+            files: pick(&|n| n.starts_with("kv/c01") || n.starts_with("kv/c10")),
+            partitioned: false,
+            baseline_model: "kvNoPartitionModel",
+        },
+    ];
+    cases.iter().map(|c| run_case(c, runs, &base)).collect()
+}
+
+/// Stretch case: decide every key of kv/c50-bad.txt separately (Porcupine stops
+/// at the first bad key, and runs out of memory when asked to explain them all),
+/// within `budget` in total. Runs once; each key's verdict and time go in the
+/// notes. `None` when the file is missing.
+pub fn c50_bad_every_key(data_dir: &Path, budget: Duration) -> Option<BenchResult> {
+    let path = data_dir.join("kv/c50-bad.txt");
+    let (_, history) = read_history_file(&path, Some(Format::PorcupineKv)).ok()?;
+    let options = CheckOptions {
+        budget: Some(budget),
+        stop_at_first_violation: false,
+        ..CheckOptions::default()
+    };
+    let start = Instant::now();
+    let result = check_history(&history, ModelKind::Kv, true, &options).ok()?;
+    let seconds = start.elapsed().as_secs_f64();
+    let mut bench = BenchResult::from_samples(
+        "check: kv c50-bad, every key decided (budget)",
+        history.event_count() as u64,
+        vec![seconds],
+    );
+    bench.notes.push(format!(
+        "overall: {} ({} keys, budget {} s)",
+        result.verdict,
+        result.partitions.len(),
+        budget.as_secs()
+    ));
+    for p in &result.partitions {
+        let key = p.key.as_ref().map_or("(all)".to_string(), |k| k.0.clone());
+        bench.notes.push(format!(
+            "key {key:?}: {} ({} ops, {} steps, {:.3} s)",
+            p.verdict,
+            p.operations,
+            p.steps,
+            p.elapsed.as_secs_f64()
+        ));
+    }
+    Some(bench)
+}
