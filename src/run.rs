@@ -23,8 +23,9 @@ pub struct RunReport {
     pub seed: u64,
     pub record: RunRecord,
     pub checks: Vec<CheckResult>,
-    /// Values chosen, in the order they were first chosen.
-    pub chosen: Vec<Value>,
+    /// Values chosen, in the order they were first chosen (consensus protocols;
+    /// `None` for a replicated service).
+    pub chosen: Option<Vec<Value>>,
     pub expect: Option<ExpectSpec>,
     /// Whether the outcome matches `expect`, and if not, why.
     pub expect_met: Option<bool>,
@@ -56,7 +57,10 @@ impl RunReport {
             messages_duplicated: self.record.stats.messages_duplicated,
             virtual_time: self.record.end_time,
             end: self.record.end_reason.as_str(),
-            chosen: self.chosen.iter().map(|v| v.as_str()).collect(),
+            chosen: self
+                .chosen
+                .as_ref()
+                .map(|c| c.iter().map(|v| v.as_str()).collect()),
             checks: self
                 .checks
                 .iter()
@@ -89,7 +93,8 @@ pub struct Summary<'a> {
     pub messages_duplicated: u64,
     pub virtual_time: Time,
     pub end: &'a str,
-    pub chosen: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen: Option<Vec<&'a str>>,
     pub checks: std::collections::BTreeMap<&'a str, &'a str>,
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub evidence: std::collections::BTreeMap<&'a str, Vec<String>>,
@@ -102,7 +107,7 @@ pub struct Summary<'a> {
 /// What a protocol's run yields besides check results.
 struct Outcome {
     checks: Vec<CheckResult>,
-    chosen: Vec<Value>,
+    chosen: Option<Vec<Value>>,
 }
 
 /// Runs `scenario` (with its spec's seed), streaming events into `out`.
@@ -179,14 +184,22 @@ fn judge_basic_paxos(
         })
         .collect();
     let chosen = consensus::chosen_values(&consensus::chosen(&record.facts, majority));
-    Outcome { checks, chosen }
+    Outcome {
+        checks,
+        chosen: Some(chosen),
+    }
 }
 
 /// The ways an outcome fails to match `expect` (empty: it matches).
 fn unmet(expect: &ExpectSpec, record: &RunRecord, outcome: &Outcome) -> Vec<String> {
     let mut failures = Vec::new();
     let all_ok = || outcome.checks.iter().all(|c| c.verdict == Verdict::Ok);
-    let chosen: Vec<&str> = outcome.chosen.iter().map(|v| v.as_str()).collect();
+    let chosen: Vec<&str> = outcome
+        .chosen
+        .iter()
+        .flatten()
+        .map(|v| v.as_str())
+        .collect();
     if let Some(v) = &expect.chosen {
         if chosen != [v.as_str()] {
             failures.push(format!(
@@ -195,6 +208,15 @@ fn unmet(expect: &ExpectSpec, record: &RunRecord, outcome: &Outcome) -> Vec<Stri
         }
         if !all_ok() {
             failures.push("expected every check to hold".to_string());
+        }
+    }
+    for name in expect.holds.iter().flatten() {
+        let held = outcome
+            .checks
+            .iter()
+            .any(|c| &c.name == name && c.verdict == Verdict::Ok);
+        if !held {
+            failures.push(format!("expected {name} to hold, but it did not"));
         }
     }
     if let Some(name) = &expect.violation {
@@ -229,11 +251,85 @@ fn unmet(expect: &ExpectSpec, record: &RunRecord, outcome: &Outcome) -> Vec<Stri
     failures
 }
 
+/// How long the linearizability search may take on a simulated history before
+/// it answers "unknown".
+pub const LINEARIZABILITY_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Judges a replicated service by what its clients saw.
 fn judge_replicated<C>(scenario: &Scenario, _config: &C, record: &RunRecord) -> Outcome {
-    let _ = (scenario, record);
+    let checks = scenario
+        .checks
+        .iter()
+        .map(|c| match c.as_str() {
+            "linearizability" => linearizability(record),
+            "ghost" => ghost(record),
+            other => unreachable!("validated check {other:?}"),
+        })
+        .collect();
     Outcome {
-        checks: Vec::new(),
-        chosen: Vec::new(),
+        checks,
+        chosen: None,
+    }
+}
+
+fn linearizability(record: &RunRecord) -> CheckResult {
+    use crate::check::linearizability::{CheckOptions, Verdict as Lin, check_history};
+    let Some(history) = &record.history else {
+        return CheckResult {
+            name: "linearizability".into(),
+            verdict: Verdict::Ok,
+            evidence: vec!["no client operations".into()],
+        };
+    };
+    let options = CheckOptions {
+        budget: Some(LINEARIZABILITY_BUDGET),
+        ..CheckOptions::default()
+    };
+    let result = check_history(history, history.kind, true, &options)
+        .expect("a simulated history has the workload's model");
+    let verdict = match result.verdict {
+        Lin::Linearizable => Verdict::Ok,
+        Lin::NotLinearizable => Verdict::Violated,
+        Lin::Unknown => Verdict::Unknown,
+    };
+    let mut evidence = Vec::new();
+    for p in &result.partitions {
+        let key = p
+            .key
+            .as_ref()
+            .map_or("all keys".to_string(), |k| format!("key {k}"));
+        if let Some(v) = &p.violation {
+            evidence.push(format!(
+                "{key}: {} operations linearize, reaching state {}; then none of these can \
+                 take effect:",
+                v.prefix.len(),
+                v.state
+            ));
+            for &i in &v.stuck {
+                let mark = if Some(i) == v.overdue {
+                    "  (had to take effect by its completion)"
+                } else {
+                    ""
+                };
+                evidence.push(format!("    {}{mark}", history.ops[i]));
+            }
+        }
+        if let Some(why) = &p.unknown_reason {
+            evidence.push(format!("{key}: unknown ({why})"));
+        }
+    }
+    CheckResult {
+        name: "linearizability".into(),
+        verdict,
+        evidence,
+    }
+}
+
+fn ghost(record: &RunRecord) -> CheckResult {
+    let _ = record;
+    CheckResult {
+        name: "ghost".into(),
+        verdict: Verdict::Unknown,
+        evidence: vec!["the ghost checker is not built yet".into()],
     }
 }

@@ -270,6 +270,9 @@ pub struct ExpectSpec {
     /// limit, and every check holds (safety without liveness).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub livelock: Option<bool>,
+    /// These checks hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holds: Option<Vec<String>>,
 }
 
 // ---------------------------------------------------------------------------
@@ -856,6 +859,23 @@ impl Scenario {
                     );
                 }
             }
+            for (i, name) in e.holds.iter().flatten().enumerate() {
+                if !check_names.contains(name) {
+                    return err(
+                        &format!("expect.holds[{i}]"),
+                        format!(
+                            "{name:?} is not among the checks this scenario runs ({})",
+                            check_names.join(", ")
+                        ),
+                    );
+                }
+                if e.violation.as_ref() == Some(name) {
+                    return err(
+                        &format!("expect.holds[{i}]"),
+                        format!("{name:?} cannot both hold and be violated"),
+                    );
+                }
+            }
             if e.chosen.is_some() && e.livelock == Some(true) {
                 return err(
                     "expect",
@@ -865,7 +885,9 @@ impl Scenario {
             if *e == ExpectSpec::default() {
                 return err(
                     "expect",
-                    "expected at least one of \"chosen\", \"violation\", \"livelock\"".into(),
+                    "expected at least one of \"chosen\", \"violation\", \"livelock\", \
+                     \"holds\""
+                        .into(),
                 );
             }
         }

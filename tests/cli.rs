@@ -36,9 +36,9 @@ fn json(o: &Output) -> serde_json::Value {
 }
 
 #[test]
-fn run_exits_as_expect_says_for_every_paxos_scenario() {
+fn run_exits_as_expect_says_for_every_scenario() {
     let mut files = Vec::new();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/paxos");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     parliament::cli::list::collect_json(&dir, &mut files).unwrap();
     for f in files {
         let o = parliament(&["run", f.to_str().unwrap(), "--quiet"]);
@@ -142,10 +142,16 @@ fn same_seed_same_trace_across_processes_and_in_process() {
 
 #[test]
 fn replay_of_every_golden_trace_is_identical() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("traces/paxos");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let mut traces = Vec::new();
+    for sub in std::fs::read_dir(dir).unwrap() {
+        for entry in std::fs::read_dir(sub.unwrap().path()).unwrap() {
+            traces.push(entry.unwrap().path());
+        }
+    }
+    traces.sort();
     let mut n = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    for path in traces {
         let o = parliament(&["replay", path.to_str().unwrap()]);
         assert_eq!(
             code(&o),

@@ -117,16 +117,18 @@ pub fn print_verdicts(report: &RunReport) {
         report.record.end_time,
         report.record.end_reason.as_str()
     );
-    let chosen: Vec<&str> = report.chosen.iter().map(|v| v.as_str()).collect();
-    let _ = writeln!(
-        o,
-        "chosen: {}",
-        if chosen.is_empty() {
-            "nothing".to_string()
-        } else {
-            chosen.join(", ")
-        }
-    );
+    if let Some(chosen) = &report.chosen {
+        let chosen: Vec<&str> = chosen.iter().map(|v| v.as_str()).collect();
+        let _ = writeln!(
+            o,
+            "chosen: {}",
+            if chosen.is_empty() {
+                "nothing".to_string()
+            } else {
+                chosen.join(", ")
+            }
+        );
+    }
     for c in &report.checks {
         let _ = writeln!(o, "check {:<16} {}", c.name, c.verdict.as_str());
         for line in &c.evidence {
