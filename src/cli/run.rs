@@ -13,6 +13,7 @@ Examples:
   parliament run scenarios/paxos/amnesia.json --trace amnesia.jsonl
   parliament run scenarios/paxos/lossy-duplicating-network.json --seed 7 --json
   parliament run scenarios/paxos/bribe-story.json --quiet
+  parliament run scenarios/primary-backup/async-failover-loses-writes.json --history h.jsonl
 
 Exit status: with an \"expect\" in the scenario, 0 when the outcome matches it and 1
 when not (a scenario that teaches a violation exits 0 when the violation happens);
@@ -29,6 +30,10 @@ pub struct RunArgs {
     /// Write the trace (JSON Lines) to this file, streamed as the run goes.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Write what the clients saw (a workload's history, JSON Lines) to this
+    /// file, for `parliament check` or other tools.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
     /// Print one machine-readable JSON summary instead of the event log.
     #[arg(long)]
     pub json: bool,
@@ -92,6 +97,16 @@ pub fn run_command(args: &RunArgs) -> i32 {
             return 2;
         }
     };
+    if let Some(path) = &args.history {
+        let Some(history) = &report.record.history else {
+            eprintln!("error: --history: this scenario has no workload, so no client history");
+            return 2;
+        };
+        if let Err(e) = std::fs::write(path, crate::history::jsonl::write(history)) {
+            eprintln!("error: {}: cannot write the history: {e}", path.display());
+            return 2;
+        }
+    }
     if args.json {
         let summary = serde_json::to_string(&report.summary()).expect("summary serialises");
         println!("{summary}");
