@@ -40,15 +40,18 @@ pub fn load_expected(data_dir: &Path) -> Result<Vec<DataFile>, InputError> {
     let source = path.display().to_string();
     let text = std::fs::read_to_string(&path)
         .map_err(|e| InputError::new(&source, format!("cannot read: {e}")))?;
-    let expected: BTreeMap<String, String> = serde_json::from_str(&text)
-        .map_err(|e| InputError::new(&source, e.to_string()).at_line_column(e.line(), e.column()))?;
+    let expected: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|e| {
+        InputError::new(&source, e.to_string()).at_line_column(e.line(), e.column())
+    })?;
     let mut files = Vec::new();
     for (name, verdict) in expected {
         let expected = match verdict.as_str() {
             "linearizable" => Verdict::Linearizable,
             "not linearizable" => Verdict::NotLinearizable,
             other => {
-                return Err(InputError::new(&source, format!("unknown verdict {other:?}")).at(name));
+                return Err(
+                    InputError::new(&source, format!("unknown verdict {other:?}")).at(name),
+                );
             }
         };
         let format = if name.starts_with("jepsen/") {
@@ -112,7 +115,11 @@ fn run_case(case: &Case<'_>, runs: usize, base: &BTreeMap<(String, String), f64>
         stop_at_first_violation: true,
         ..CheckOptions::default()
     };
-    let events: u64 = case.files.iter().map(|f| f.history.event_count() as u64).sum();
+    let events: u64 = case
+        .files
+        .iter()
+        .map(|f| f.history.event_count() as u64)
+        .sum();
     let mut samples = Vec::with_capacity(runs);
     let mut verdicts: Vec<Verdict> = Vec::new();
     let mut per_file_seconds = vec![0.0f64; case.files.len()];
@@ -135,7 +142,10 @@ fn run_case(case: &Case<'_>, runs: usize, base: &BTreeMap<(String, String), f64>
         .filter(|(f, v)| f.expected != **v)
         .map(|(f, v)| format!("{}: got {v}, expected {}", f.name, f.expected))
         .collect();
-    let linearizable = verdicts.iter().filter(|v| **v == Verdict::Linearizable).count();
+    let linearizable = verdicts
+        .iter()
+        .filter(|v| **v == Verdict::Linearizable)
+        .count();
     if mismatches.is_empty() {
         result.notes.push(format!(
             "verdicts: all {} match expected.json ({linearizable} linearizable, {} not)",
@@ -171,7 +181,9 @@ fn run_case(case: &Case<'_>, runs: usize, base: &BTreeMap<(String, String), f64>
             .take(3)
             .map(|(s, n)| format!("{n} {:.1} ms", s * 1e3))
             .collect();
-        result.notes.push(format!("slowest (last run): {}", top.join(", ")));
+        result
+            .notes
+            .push(format!("slowest (last run): {}", top.join(", ")));
     }
     result
 }

@@ -592,7 +592,9 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
             observed,
             linearized: vec![0; words],
             linearized_hash: 0,
-            zobrist: (0..n as u64).map(|i| mix64(i ^ 0x5eed_0f0b_5e55_ed00)).collect(),
+            zobrist: (0..n as u64)
+                .map(|i| mix64(i ^ 0x5eed_0f0b_5e55_ed00))
+                .collect(),
             visited: Visited::new(words),
             stack: Vec::with_capacity(n),
             best: Vec::new(),
@@ -739,7 +741,9 @@ fn next_candidates(calls: &[u64], returns: &[u64], prefix: &[u32]) -> (Vec<u32>,
     for &op in prefix {
         done[op as usize] = true;
     }
-    let left: Vec<u32> = (0..calls.len() as u32).filter(|&i| !done[i as usize]).collect();
+    let left: Vec<u32> = (0..calls.len() as u32)
+        .filter(|&i| !done[i as usize])
+        .collect();
     let overdue = left
         .iter()
         .copied()
@@ -804,7 +808,13 @@ mod tests {
     fn sequential_read_of_written_value() {
         let h = register_history(&[
             (0, 0, Some(1), RegisterOp::Write(1), Some(Output::Done)),
-            (1, 2, Some(3), RegisterOp::Read, Some(Output::Register(Some(1)))),
+            (
+                1,
+                2,
+                Some(3),
+                RegisterOp::Read,
+                Some(Output::Register(Some(1))),
+            ),
         ]);
         assert_eq!(verdict(&h), Verdict::Linearizable);
     }
@@ -814,7 +824,13 @@ mod tests {
         let h = register_history(&[
             (0, 0, Some(1), RegisterOp::Write(1), Some(Output::Done)),
             (1, 2, Some(3), RegisterOp::Write(2), Some(Output::Done)),
-            (2, 4, Some(5), RegisterOp::Read, Some(Output::Register(Some(1)))),
+            (
+                2,
+                4,
+                Some(5),
+                RegisterOp::Read,
+                Some(Output::Register(Some(1))),
+            ),
         ]);
         let r = check_history(&h, ModelKind::Register, true, &CheckOptions::default()).unwrap();
         assert_eq!(r.verdict, Verdict::NotLinearizable);
@@ -830,20 +846,50 @@ mod tests {
         // The timed-out write of 1 shows up after a read that saw nil.
         let late = register_history(&[
             (0, 0, None, RegisterOp::Write(1), None),
-            (1, 2, Some(3), RegisterOp::Read, Some(Output::Register(None))),
-            (2, 4, Some(5), RegisterOp::Read, Some(Output::Register(Some(1)))),
+            (
+                1,
+                2,
+                Some(3),
+                RegisterOp::Read,
+                Some(Output::Register(None)),
+            ),
+            (
+                2,
+                4,
+                Some(5),
+                RegisterOp::Read,
+                Some(Output::Register(Some(1))),
+            ),
         ]);
         assert_eq!(verdict(&late), Verdict::Linearizable);
         let never = register_history(&[
             (0, 0, None, RegisterOp::Write(1), None),
-            (1, 2, Some(3), RegisterOp::Read, Some(Output::Register(None))),
+            (
+                1,
+                2,
+                Some(3),
+                RegisterOp::Read,
+                Some(Output::Register(None)),
+            ),
         ]);
         assert_eq!(verdict(&never), Verdict::Linearizable);
         // But once seen, a value cannot disappear again.
         let flicker = register_history(&[
             (0, 0, None, RegisterOp::Write(1), None),
-            (1, 2, Some(3), RegisterOp::Read, Some(Output::Register(Some(1)))),
-            (2, 4, Some(5), RegisterOp::Read, Some(Output::Register(None))),
+            (
+                1,
+                2,
+                Some(3),
+                RegisterOp::Read,
+                Some(Output::Register(Some(1))),
+            ),
+            (
+                2,
+                4,
+                Some(5),
+                RegisterOp::Read,
+                Some(Output::Register(None)),
+            ),
         ]);
         assert_eq!(verdict(&flicker), Verdict::NotLinearizable);
     }
@@ -853,7 +899,13 @@ mod tests {
         // The write completes at 2 and the read is invoked at 2: concurrent.
         let h = register_history(&[
             (0, 0, Some(2), RegisterOp::Write(1), Some(Output::Done)),
-            (1, 2, Some(3), RegisterOp::Read, Some(Output::Register(None))),
+            (
+                1,
+                2,
+                Some(3),
+                RegisterOp::Read,
+                Some(Output::Register(None)),
+            ),
         ]);
         assert_eq!(verdict(&h), Verdict::Linearizable);
     }
@@ -880,7 +932,13 @@ mod tests {
         let mut ops: Vec<(u32, u64, Option<u64>, RegisterOp, Option<Output>)> = (0..14)
             .map(|i| (i, i as u64, None, RegisterOp::Write(i as i64), None))
             .collect();
-        ops.push((99, 100, Some(101), RegisterOp::Read, Some(Output::Register(Some(-1)))));
+        ops.push((
+            99,
+            100,
+            Some(101),
+            RegisterOp::Read,
+            Some(Output::Register(Some(-1))),
+        ));
         let h = register_history(&ops);
         let options = CheckOptions {
             budget: Some(Duration::ZERO),

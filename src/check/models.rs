@@ -29,8 +29,12 @@ pub trait Model {
 
     /// The state after `input` if `output` is possible from `state`, else `None`.
     /// `output` is `None` for an indeterminate operation.
-    fn step(&self, state: &Self::State, input: &Input, output: Option<&Output>)
-    -> Option<Self::State>;
+    fn step(
+        &self,
+        state: &Self::State,
+        input: &Input,
+        output: Option<&Output>,
+    ) -> Option<Self::State>;
 
     /// True if this operation (with this output, `None` for indeterminate) can
     /// never change any state: for every state, `step` either rejects it or
@@ -78,7 +82,12 @@ impl Model for RegisterModel {
         None
     }
 
-    fn step(&self, state: &Option<i64>, input: &Input, output: Option<&Output>) -> Option<Option<i64>> {
+    fn step(
+        &self,
+        state: &Option<i64>,
+        input: &Input,
+        output: Option<&Output>,
+    ) -> Option<Option<i64>> {
         let Action::Register(op) = &input.action else {
             return None;
         };
@@ -86,9 +95,11 @@ impl Model for RegisterModel {
             (RegisterOp::Read, None) => Some(*state),
             (RegisterOp::Read, Some(Output::Register(seen))) => (seen == state).then_some(*state),
             (RegisterOp::Write(v), _) => Some(Some(*v)),
-            (RegisterOp::Cas { from, to }, None) => {
-                Some(if *state == Some(*from) { Some(*to) } else { *state })
-            }
+            (RegisterOp::Cas { from, to }, None) => Some(if *state == Some(*from) {
+                Some(*to)
+            } else {
+                *state
+            }),
             (RegisterOp::Cas { from, to }, Some(Output::Cas { applied: true })) => {
                 (*state == Some(*from)).then_some(Some(*to))
             }
@@ -290,7 +301,12 @@ impl<M: Model> Model for AllKeys<M> {
         BTreeMap::new()
     }
 
-    fn step(&self, state: &Self::State, input: &Input, output: Option<&Output>) -> Option<Self::State> {
+    fn step(
+        &self,
+        state: &Self::State,
+        input: &Input,
+        output: Option<&Output>,
+    ) -> Option<Self::State> {
         let initial = self.0.init();
         let current = state.get(&input.key).unwrap_or(&initial);
         let next = self.0.step(current, input, output)?;
@@ -335,16 +351,37 @@ mod tests {
     fn register_follows_etcd_semantics() {
         let m = RegisterModel;
         let s = m.init();
-        assert_eq!(m.step(&s, &reg(RegisterOp::Read), Some(&Output::Register(None))), Some(None));
-        assert_eq!(m.step(&s, &reg(RegisterOp::Read), Some(&Output::Register(Some(1)))), None);
+        assert_eq!(
+            m.step(&s, &reg(RegisterOp::Read), Some(&Output::Register(None))),
+            Some(None)
+        );
+        assert_eq!(
+            m.step(&s, &reg(RegisterOp::Read), Some(&Output::Register(Some(1)))),
+            None
+        );
         let cas = reg(RegisterOp::Cas { from: 1, to: 2 });
-        assert_eq!(m.step(&Some(1), &cas, Some(&Output::Cas { applied: true })), Some(Some(2)));
-        assert_eq!(m.step(&Some(3), &cas, Some(&Output::Cas { applied: true })), None);
-        assert_eq!(m.step(&Some(3), &cas, Some(&Output::Cas { applied: false })), Some(Some(3)));
-        assert_eq!(m.step(&Some(1), &cas, Some(&Output::Cas { applied: false })), None);
+        assert_eq!(
+            m.step(&Some(1), &cas, Some(&Output::Cas { applied: true })),
+            Some(Some(2))
+        );
+        assert_eq!(
+            m.step(&Some(3), &cas, Some(&Output::Cas { applied: true })),
+            None
+        );
+        assert_eq!(
+            m.step(&Some(3), &cas, Some(&Output::Cas { applied: false })),
+            Some(Some(3))
+        );
+        assert_eq!(
+            m.step(&Some(1), &cas, Some(&Output::Cas { applied: false })),
+            None
+        );
         assert_eq!(m.step(&Some(1), &cas, None), Some(Some(2)));
         assert_eq!(m.step(&None, &cas, None), Some(None));
-        assert_eq!(m.step(&Some(4), &reg(RegisterOp::Read), None), Some(Some(4)));
+        assert_eq!(
+            m.step(&Some(4), &reg(RegisterOp::Read), None),
+            Some(Some(4))
+        );
     }
 
     #[test]
@@ -364,12 +401,28 @@ mod tests {
         let s = SetModel.step(&s, &add(2), Some(&Output::Done)).unwrap();
         assert_eq!(s, vec![2, 5]);
         let read = Input::new("s", Action::Set(SetOp::Read));
-        assert!(SetModel.step(&s, &read, Some(&Output::Elements(vec![2, 5]))).is_some());
-        assert!(SetModel.step(&s, &read, Some(&Output::Elements(vec![5]))).is_none());
+        assert!(
+            SetModel
+                .step(&s, &read, Some(&Output::Elements(vec![2, 5])))
+                .is_some()
+        );
+        assert!(
+            SetModel
+                .step(&s, &read, Some(&Output::Elements(vec![5])))
+                .is_none()
+        );
         let app = |e| Input::new("l", Action::Append(AppendOp::Append(e)));
         let l = AppendModel.step(&vec![3], &app(1), None).unwrap();
         let read = Input::new("l", Action::Append(AppendOp::Read));
-        assert!(AppendModel.step(&l, &read, Some(&Output::List(vec![3, 1]))).is_some());
-        assert!(AppendModel.step(&l, &read, Some(&Output::List(vec![1, 3]))).is_none());
+        assert!(
+            AppendModel
+                .step(&l, &read, Some(&Output::List(vec![3, 1])))
+                .is_some()
+        );
+        assert!(
+            AppendModel
+                .step(&l, &read, Some(&Output::List(vec![1, 3])))
+                .is_none()
+        );
     }
 }
