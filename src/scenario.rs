@@ -827,12 +827,41 @@ impl Scenario {
             );
         }
 
-        // Checks and expectations.
+        // Checks and expectations. The history checks need a workload, and the
+        // ghost check one whose elements are unique (append or set).
+        let ghost_applies = workload.as_ref().is_some_and(|w| {
+            matches!(
+                w.model,
+                crate::history::ModelKind::Append | crate::history::ModelKind::Set
+            )
+        });
+        let applies = |c: &str| match c {
+            "linearizability" => workload.is_some(),
+            "ghost" => ghost_applies,
+            _ => true,
+        };
         let check_names: Vec<String> = if spec.checks.is_empty() {
-            checks.iter().map(|c| c.to_string()).collect()
+            checks
+                .iter()
+                .filter(|c| applies(c))
+                .map(|c| c.to_string())
+                .collect()
         } else {
             spec.checks.clone()
         };
+        for (i, c) in check_names.iter().enumerate() {
+            if checks.contains(&c.as_str()) && !applies(c) {
+                let why = if workload.is_none() {
+                    "it judges the clients' history, and this scenario has no \"workload\""
+                } else {
+                    "it needs an append or set workload (unique elements)"
+                };
+                return err(
+                    &format!("checks[{i}]"),
+                    format!("check {c:?} does not apply: {why}"),
+                );
+            }
+        }
         for (i, c) in check_names.iter().enumerate() {
             if !checks.contains(&c.as_str()) {
                 return err(
