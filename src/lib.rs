@@ -19,6 +19,7 @@ pub mod net;
 pub mod op;
 pub mod protocol;
 pub mod protocols;
+pub mod recorded;
 pub mod rng;
 pub mod run;
 pub mod scenario;

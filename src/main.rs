@@ -12,6 +12,7 @@ Examples:
   parliament run scenarios/paxos/duelling-proposers.json
   parliament run scenarios/paxos/amnesia.json --trace amnesia.jsonl
   parliament replay amnesia.jsonl
+  parliament judge amnesia.jsonl
   parliament list
   parliament protocols
   parliament bench";
@@ -29,6 +30,8 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Re-run a recorded trace and verify every event is identical.
     Replay(cli::run::ReplayArgs),
+    /// Judge a recorded trace without re-running it.
+    Judge(cli::run::JudgeArgs),
     /// List the scenarios under scenarios/ with their descriptions.
     List(cli::list::ListArgs),
     /// List the protocols and their variants.
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
     let code = match &cli.command {
         Command::Run(args) => cli::run::run_command(args),
         Command::Replay(args) => cli::run::replay_command(args),
+        Command::Judge(args) => cli::run::judge_command(args),
         Command::List(args) => cli::list::list_command(args),
         Command::Protocols(args) => cli::list::protocols_command(args),
         Command::Check(args) => cli::check::run(args),

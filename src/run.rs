@@ -114,12 +114,31 @@ struct Outcome {
 /// Returns the report, and `out` so a caller can read a replay comparison.
 pub fn run(scenario: &Scenario, mut out: TraceOutput) -> io::Result<(RunReport, TraceOutput)> {
     out.header(&Header::new(&scenario.spec));
-    let (record, outcome, mut out) = match scenario.spec.protocol.as_str() {
-        "basic-paxos" => run_with::<BasicPaxos>(scenario, out, judge_basic_paxos)?,
-        "primary-backup" => run_with::<PrimaryBackup>(scenario, out, judge_replicated)?,
+    let (record, mut out) = match scenario.spec.protocol.as_str() {
+        "basic-paxos" => simulate::<BasicPaxos>(scenario, out)?,
+        "primary-backup" => simulate::<PrimaryBackup>(scenario, out)?,
         other => unreachable!("validated protocol {other:?} has no runner"),
     };
     let trace_sha256 = out.finish()?;
+    Ok((judge(scenario, record, trace_sha256), out))
+}
+
+fn simulate<P: Protocol>(
+    scenario: &Scenario,
+    out: TraceOutput,
+) -> io::Result<(RunRecord, TraceOutput)> {
+    let config = P::configure(scenario).map_err(|e| io::Error::other(e.to_string()))?;
+    Ok(World::<P>::new(scenario, &config, out).run())
+}
+
+/// Judges what a run recorded — live, or read back from a trace — with the
+/// scenario's checks, and compares the outcome with its `expect`.
+pub fn judge(scenario: &Scenario, record: RunRecord, trace_sha256: Option<String>) -> RunReport {
+    let outcome = match scenario.spec.protocol.as_str() {
+        "basic-paxos" => judge_basic_paxos(scenario, &record),
+        "primary-backup" => judge_replicated(scenario, &record),
+        other => unreachable!("validated protocol {other:?} has no judge"),
+    };
     let (expect_met, expect_failures) = match &scenario.expect {
         Some(e) => {
             let failures = unmet(e, &record, &outcome);
@@ -127,7 +146,7 @@ pub fn run(scenario: &Scenario, mut out: TraceOutput) -> io::Result<(RunReport, 
         }
         None => (None, Vec::new()),
     };
-    let report = RunReport {
+    RunReport {
         scenario: if scenario.spec.name.is_empty() {
             scenario.source.clone()
         } else {
@@ -143,27 +162,11 @@ pub fn run(scenario: &Scenario, mut out: TraceOutput) -> io::Result<(RunReport, 
         expect_met,
         expect_failures,
         trace_sha256,
-    };
-    Ok((report, out))
+    }
 }
 
-fn run_with<P: Protocol>(
-    scenario: &Scenario,
-    out: TraceOutput,
-    judge: fn(&Scenario, &P::Config, &RunRecord) -> Outcome,
-) -> io::Result<(RunRecord, Outcome, TraceOutput)> {
-    let config = P::configure(scenario).map_err(|e| io::Error::other(e.to_string()))?;
-    let world = World::<P>::new(scenario, &config, out);
-    let (record, out) = world.run();
-    let outcome = judge(scenario, &config, &record);
-    Ok((record, outcome, out))
-}
-
-fn judge_basic_paxos(
-    scenario: &Scenario,
-    config: &<BasicPaxos as Protocol>::Config,
-    record: &RunRecord,
-) -> Outcome {
+fn judge_basic_paxos(scenario: &Scenario, record: &RunRecord) -> Outcome {
+    let config = BasicPaxos::configure(scenario).expect("validated scenario");
     let majority = config.acceptors.len() / 2 + 1;
     let name = |n: crate::ids::NodeId| scenario.node_name(n).to_string();
     let proposed: Vec<Value> = scenario
@@ -256,7 +259,7 @@ fn unmet(expect: &ExpectSpec, record: &RunRecord, outcome: &Outcome) -> Vec<Stri
 pub const LINEARIZABILITY_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Judges a replicated service by what its clients saw.
-fn judge_replicated<C>(scenario: &Scenario, _config: &C, record: &RunRecord) -> Outcome {
+fn judge_replicated(scenario: &Scenario, record: &RunRecord) -> Outcome {
     let checks = scenario
         .checks
         .iter()

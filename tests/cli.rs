@@ -226,7 +226,15 @@ fn list_and_protocols_describe_what_is_there() {
 
 #[test]
 fn every_subcommand_has_help_with_examples() {
-    for sub in ["run", "replay", "list", "protocols", "bench", "check"] {
+    for sub in [
+        "run",
+        "replay",
+        "judge",
+        "list",
+        "protocols",
+        "bench",
+        "check",
+    ] {
         let o = parliament(&[sub, "--help"]);
         assert_eq!(code(&o), 0, "{sub}");
         assert!(
@@ -259,4 +267,54 @@ fn trace_file_is_streamed_and_complete() {
     let last = text.lines().last().unwrap();
     assert!(last.contains("\"kind\":\"end\""), "{last}");
     assert!(last.contains("\"reason\":\"time-limit\""), "{last}");
+}
+
+#[test]
+fn judge_reads_a_trace_without_rerunning_it() {
+    let o = parliament(&[
+        "judge",
+        "traces/primary-backup/ghost-three-reigns.jsonl",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["checks"]["ghost"], "violated");
+    assert_eq!(v["checks"]["linearizability"], "ok");
+    // The hash is the file's: the same as the run that wrote it.
+    let r = json(&parliament(&[
+        "run",
+        "scenarios/primary-backup/ghost-three-reigns.json",
+        "--json",
+    ]));
+    assert_eq!(v["trace_sha256"], r["trace_sha256"]);
+
+    // A trace cut short (no end line) is refused: its verdicts would be about an
+    // unfinished run.
+    let golden = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("traces/paxos/amnesia.jsonl"),
+    )
+    .unwrap();
+    let lines: Vec<&str> = golden.lines().collect();
+    let cut = tmp("cut.jsonl");
+    std::fs::write(&cut, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    let o = parliament(&["judge", cut.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no end line"), "{}", stderr(&o));
+
+    // A mangled fact line is reported with its line number.
+    let mut bad: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let i = bad
+        .iter()
+        .position(|l| l.contains("\"kind\":\"fact\""))
+        .unwrap();
+    bad[i] = bad[i].replace("\"fact\":\"promised\"", "\"fact\":\"bribed\"");
+    let mangled = tmp("mangled.jsonl");
+    std::fs::write(&mangled, bad.join("\n") + "\n").unwrap();
+    let o = parliament(&["judge", mangled.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains(&format!(":{}:", i + 1)),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -224,3 +224,27 @@ fn the_complete_example_in_the_scenario_docs_is_valid_and_runs() {
         report.expect_failures
     );
 }
+
+/// Every fact a checker needs is in the trace: judging a golden trace file,
+/// without re-running, gives the live run's facts, history, counters, verdicts
+/// (with their evidence) and expectation.
+#[test]
+fn judging_each_golden_trace_file_gives_the_live_verdicts() {
+    for path in scenario_files("scenarios") {
+        let scenario = Scenario::load(&path).unwrap();
+        let (live, _) = run(&scenario, TraceOutput::new()).unwrap();
+        let golden = golden_path(&path);
+        let (read_scenario, record) =
+            parliament::recorded::read_trace(&golden).unwrap_or_else(|e| panic!("{e}"));
+        let what = path.display().to_string();
+        assert_eq!(record.facts, live.record.facts, "{what}: facts");
+        assert_eq!(record.history, live.record.history, "{what}: history");
+        assert_eq!(record.stats, live.record.stats, "{what}: counters");
+        assert_eq!(record.end_time, live.record.end_time, "{what}");
+        assert_eq!(record.end_reason, live.record.end_reason, "{what}");
+        let judged = parliament::run::judge(&read_scenario, record, None);
+        assert_eq!(judged.checks, live.checks, "{what}: verdicts");
+        assert_eq!(judged.chosen, live.chosen, "{what}");
+        assert_eq!(judged.expect_met, Some(true), "{what}");
+    }
+}

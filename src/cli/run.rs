@@ -242,3 +242,64 @@ pub fn replay_command(args: &ReplayArgs) -> i32 {
         }
     }
 }
+
+pub const JUDGE_EXAMPLES: &str = "\
+Examples:
+  parliament judge traces/primary-backup/ghost-three-reigns.jsonl
+  parliament run scenarios/paxos/amnesia.json --trace a.jsonl && parliament judge a.jsonl --json
+
+Judges a recorded trace without re-running it: the checks read the trace's
+facts, client invocations and completions, exactly as they read a live run.
+Exit status as for run: 0 when the scenario's expect is met (or, without one,
+every check holds), 1 when not, 2 for an unreadable trace.";
+
+#[derive(Args, Debug)]
+#[command(after_help = JUDGE_EXAMPLES)]
+pub struct JudgeArgs {
+    /// The trace file (JSON Lines, as written by `run --trace`).
+    pub trace: PathBuf,
+    /// Print one machine-readable JSON summary (as `run --json`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn judge_command(args: &JudgeArgs) -> i32 {
+    let (scenario, record) = match crate::recorded::read_trace(&args.trace) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let sha = match std::fs::read(&args.trace) {
+        Ok(bytes) => {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(&bytes);
+            Some(
+                digest
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>(),
+            )
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.trace.display());
+            return 2;
+        }
+    };
+    let report = crate::run::judge(&scenario, record, sha);
+    if args.json {
+        let summary = serde_json::to_string(&report.summary()).expect("summary serialises");
+        println!("{summary}");
+    } else {
+        println!(
+            "{} — judged from the trace ({} {}, seed {})",
+            args.trace.display(),
+            report.protocol,
+            report.variant,
+            report.seed
+        );
+        print_verdicts(&report);
+    }
+    report.exit_code()
+}

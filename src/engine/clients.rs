@@ -8,7 +8,7 @@
 //! filters concern the nodes' network only.
 
 use super::{Ev, Pending, World};
-use crate::history::{HistoryBuilder, Input, OpHandle, Outcome};
+use crate::history::{HistoryBuilder, Input, OpHandle, Outcome, Output};
 use crate::ids::{ClientId, NodeId, RequestId};
 use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::Protocol;
@@ -333,6 +333,8 @@ impl<P: Protocol> World<'_, P> {
         clients.owner.remove(&w.request);
         if self.tracing {
             let (name, value) = match &outcome {
+                // An acknowledged update has nothing to show but "ok".
+                Outcome::Ok(Output::Done) => ("ok", None),
                 Outcome::Ok(output) => ("ok", Some(output)),
                 Outcome::Fail => ("fail", None),
                 Outcome::Info => ("info", None),
