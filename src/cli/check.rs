@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 const EXAMPLES: &str = "\
 Format inference (without --format): from the first non-blank line — a JSON
 object is jsonl, an EDN map `{:process ...}` is porcupine-kv, a line starting
-`INFO` is porcupine-etcd; an empty file is judged by its extension (.jsonl,
-.log for etcd, .edn/.txt for kv).
+`INFO` is porcupine-etcd; otherwise (say, an empty file) the extension decides:
+.jsonl, .log for etcd, .edn/.txt for kv.
 
 Exit codes: 0 all linearizable (and no ghost), 1 some history not linearizable
 or a ghost found, 2 bad input, 3 unknown (budget ran out). With several files the
