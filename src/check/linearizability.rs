@@ -768,7 +768,9 @@ mod tests {
     use crate::time::Time;
 
     /// (client, invoke, complete or None for info, op, output)
-    fn register_history(ops: &[(u32, u64, Option<u64>, RegisterOp, Option<Output>)]) -> History {
+    type Spec = (u32, u64, Option<u64>, RegisterOp, Option<Output>);
+
+    fn register_history(ops: &[Spec]) -> History {
         let mut events: Vec<(u64, bool, usize)> = Vec::new();
         for (i, op) in ops.iter().enumerate() {
             events.push((op.1, false, i));
@@ -929,7 +931,7 @@ mod tests {
     fn zero_budget_gives_unknown_on_a_long_search() {
         // Many concurrent info writes and a read nothing explains: the search
         // explores many subsets before failing, so a zero budget interrupts it.
-        let mut ops: Vec<(u32, u64, Option<u64>, RegisterOp, Option<Output>)> = (0..14)
+        let mut ops: Vec<Spec> = (0..14)
             .map(|i| (i, i as u64, None, RegisterOp::Write(i as i64), None))
             .collect();
         ops.push((
