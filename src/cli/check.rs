@@ -284,6 +284,13 @@ fn explain(key: &str, p: &PartitionResult, history: &History) -> String {
             out.push_str(&format!("      {}\n", history.ops[i]));
         }
     }
+    if let Some(read) = v.unreachable_read {
+        out.push_str(&format!(
+            "    this read must still take effect, but saw a state that {} can no longer become:\n      {}\n",
+            v.state, history.ops[read]
+        ));
+        return out;
+    }
     out.push_str("    none of these can be placed next:\n");
     for &i in &v.stuck {
         let mark = if Some(i) == v.overdue {
@@ -340,6 +347,8 @@ struct JsonViolation {
     state: String,
     stuck: Vec<JsonOp>,
     overdue: Option<u64>,
+    /// A read left that saw a state `state` can no longer become.
+    unreachable_read: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -420,6 +429,7 @@ fn json_line(path: &Path, outcome: &FileOutcome) -> String {
                             state: v.state.clone(),
                             stuck: v.stuck.iter().map(|&i| json_op(&h.ops[i])).collect(),
                             overdue: v.overdue.map(|i| h.ops[i].id.0),
+                            unreachable_read: v.unreachable_read.map(|i| h.ops[i].id.0),
                         }),
                     })
                     .collect(),
