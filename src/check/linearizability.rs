@@ -16,10 +16,17 @@
 //!
 //! Speed: model states are interned to integer ids and each (state, operation)
 //! transition is computed once and remembered, so the search loop never calls
-//! the model twice for the same step nor allocates; the visited set is an
+//! the model twice for the same step nor allocates; a read that observed the
+//! whole state is checked by comparing ids. The visited set is an
 //! open-addressing table of bitsets keyed by an incrementally maintained
-//! Zobrist hash. `Instant` is read only every few thousand steps for the time
-//! budget; it never influences a verdict otherwise.
+//! Zobrist hash. Two sound prunings cut the search (both explained at their
+//! code, both covered by the differential test against brute force):
+//! read-only operations are linearized greedily, and for models whose states
+//! only grow (strings, logs, sets) a path ends as soon as a pending read saw a
+//! state the current one can no longer grow into. Partitions are searched
+//! round-robin in fixed step slices, so a hard key does not starve easy ones.
+//! `Instant` is read only every few thousand steps for the time budget; it
+//! never influences a verdict otherwise.
 
 use super::fxhash::{FxHashMap, FxHasher, mix64};
 use super::models::{AllKeys, AppendModel, KvModel, Model, RegisterModel, SetModel};
@@ -82,8 +89,11 @@ impl fmt::Display for Verdict {
 /// Why a partition is not linearizable, as briefly as the search can say it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
-    /// The longest linearizable prefix found: indices into `History::ops`, in
-    /// linearization order.
+    /// The longest linearizable prefix the search reached: indices into
+    /// `History::ops`, in linearization order. Without growth pruning it is the
+    /// longest one there is (in the search's sense: every operation placed
+    /// before the earliest pending return); growth pruning may stop short of it,
+    /// and then says why in `unreachable_read`.
     pub prefix: Vec<usize>,
     /// The model state after the prefix.
     pub state: String,

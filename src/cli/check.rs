@@ -266,7 +266,7 @@ fn explain(key: &str, p: &PartitionResult, history: &History) -> String {
         return format!("  {key}: not linearizable\n");
     };
     let mut out = format!(
-        "  {key}: not linearizable. The longest linearizable prefix places {} of {},\n  \
+        "  {key}: not linearizable. The longest linearizable prefix found places {} of {},\n  \
          leaving the state at {}.\n",
         v.prefix.len(),
         plural(p.operations, "operation", "operations"),
