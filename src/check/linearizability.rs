@@ -16,10 +16,17 @@
 //!
 //! Speed: model states are interned to integer ids and each (state, operation)
 //! transition is computed once and remembered, so the search loop never calls
-//! the model twice for the same step nor allocates; the visited set is an
+//! the model twice for the same step nor allocates; a read that observed the
+//! whole state is checked by comparing ids. The visited set is an
 //! open-addressing table of bitsets keyed by an incrementally maintained
-//! Zobrist hash. `Instant` is read only every few thousand steps for the time
-//! budget; it never influences a verdict otherwise.
+//! Zobrist hash. Two sound prunings cut the search (both explained at their
+//! code, both covered by the differential test against brute force):
+//! read-only operations are linearized greedily, and for models whose states
+//! only grow (strings, logs, sets) a path ends as soon as a pending read saw a
+//! state the current one can no longer grow into. Partitions are searched
+//! round-robin in fixed step slices, so a hard key does not starve easy ones.
+//! `Instant` is read only every few thousand steps for the time budget; it
+//! never influences a verdict otherwise.
 
 use super::fxhash::{FxHashMap, FxHasher, mix64};
 use super::models::{AllKeys, AppendModel, KvModel, Model, RegisterModel, SetModel};
@@ -82,8 +89,11 @@ impl fmt::Display for Verdict {
 /// Why a partition is not linearizable, as briefly as the search can say it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
-    /// The longest linearizable prefix found: indices into `History::ops`, in
-    /// linearization order.
+    /// The longest linearizable prefix the search reached: indices into
+    /// `History::ops`, in linearization order. Without growth pruning it is the
+    /// longest one there is (in the search's sense: every operation placed
+    /// before the earliest pending return); growth pruning may stop short of it,
+    /// and then says why in `unreachable_read`.
     pub prefix: Vec<usize>,
     /// The model state after the prefix.
     pub state: String,
@@ -94,6 +104,11 @@ pub struct Violation {
     /// Among `stuck`, the operation that completed first: it had to take effect
     /// by its completion time and could not.
     pub overdue: Option<usize>,
+    /// A read not yet placed that observed a state `state` can no longer grow
+    /// into (and no operation left could reset it toward), so the search
+    /// stopped there without trying `stuck`. `None`: none of `stuck` can be
+    /// applied to `state` at all.
+    pub unreachable_read: Option<usize>,
 }
 
 /// The verdict for one partition (one key, or the whole history unpartitioned).
@@ -230,6 +245,9 @@ pub fn check<M: Model>(model: &M, history: &History, options: &CheckOptions) -> 
         unchecked,
     }
 }
+
+/// How many of the earliest pending returns growth pruning looks at.
+const PRUNE_LOOKAHEAD: usize = 4;
 
 /// Search steps a partition gets before the next partition's turn.
 const SLICE_STEPS: u64 = 1 << 15;
@@ -514,11 +532,22 @@ struct PartitionSearch<'a, M: Model> {
     /// Per local op: the only state it fits (a read of the whole state), or
     /// `NIL`. Checking it is an integer compare instead of a transition lookup.
     observed: Vec<u32>,
+    /// Per local op with an observed state, when the model orders states by
+    /// growth: the operations that could reset the state toward it (invoked
+    /// before the read completed). `None`: no growth pruning for this op.
+    resetters: Vec<Option<Vec<u32>>>,
+    /// Some op has `resetters` (else growth pruning is skipped entirely).
+    growth_pruning: bool,
+    /// (state, read) → whether the state can still grow into what the read saw.
+    grows: FxHashMap<u64, bool>,
     /// For each linearized operation in order: its call entry, the state before
     /// it, and whether it is read-only (see `run`).
     stack: Vec<(u32, u32, bool)>,
     best: Vec<u32>,
     best_state: u32,
+    /// The read for which the deepest configuration was abandoned by growth
+    /// pruning, if it was.
+    best_unreachable: Option<u32>,
     state: u32,
     entry: u32,
     /// Set when the configuration just reached is known dead without scanning.
@@ -569,6 +598,23 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                 }
             })
             .collect();
+        let resetters: Vec<Option<Vec<u32>>> = (0..n)
+            .map(|r| {
+                let seen = observed[r];
+                if seen == NIL {
+                    return None;
+                }
+                let target = &transitions.states[seen as usize];
+                model.grows_into(target, target)?;
+                Some(
+                    (0..n)
+                        .filter(|&p| p != r && calls[p] <= returns[r])
+                        .filter(|&p| model.may_reset_toward(&history.ops[placed[p]].input, target))
+                        .map(|p| p as u32)
+                        .collect(),
+                )
+            })
+            .collect();
         let read_only = placed
             .iter()
             .zip(&observed)
@@ -590,6 +636,9 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
             list,
             read_only,
             observed,
+            growth_pruning: resetters.iter().any(Option::is_some),
+            resetters,
+            grows: FxHashMap::default(),
             linearized: vec![0; words],
             linearized_hash: 0,
             zobrist: (0..n as u64)
@@ -599,6 +648,7 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
             stack: Vec::with_capacity(n),
             best: Vec::new(),
             best_state: init,
+            best_unreachable: None,
             state: init,
             entry,
             backtrack: false,
@@ -637,11 +687,64 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                 .describe(&self.transitions.states[self.best_state as usize]),
             stuck: stuck.iter().map(|&l| placed[l as usize]).collect(),
             overdue: overdue.map(|l| placed[l as usize]),
+            unreachable_read: self.best_unreachable.map(|l| placed[l as usize]),
         };
         PartitionResult {
             violation: Some(violation),
             ..self.result(Verdict::NotLinearizable)
         }
+    }
+
+    /// Growth pruning: every read left must still be linearized, in a state
+    /// reached from the current one by operations invoked before the read
+    /// completed. If a read that observed the whole state saw one the current
+    /// state cannot grow into, and every operation that could reset the state
+    /// toward it is already linearized, no completion exists. Only the reads
+    /// with the earliest pending returns are looked at, to bound the cost.
+    /// Returns the read that cannot be satisfied.
+    fn observation_out_of_reach(&mut self) -> Option<u32> {
+        if !self.growth_pruning {
+            return None;
+        }
+        let mut e = self.list.next[HEAD as usize];
+        let mut returns_seen = 0;
+        while e != NIL && returns_seen < PRUNE_LOOKAHEAD {
+            if self.list.is_call(e) {
+                e = self.list.next[e as usize];
+                continue;
+            }
+            returns_seen += 1;
+            let read = self.list.op[e as usize];
+            e = self.list.next[e as usize];
+            let Some(resetters) = &self.resetters[read as usize] else {
+                continue;
+            };
+            let key = (self.state as u64) << 32 | read as u64;
+            let grows = match self.grows.get(&key) {
+                Some(&g) => g,
+                None => {
+                    let states = &self.transitions.states;
+                    let target = &states[self.observed[read as usize] as usize];
+                    let g = self
+                        .model
+                        .grows_into(&states[self.state as usize], target)
+                        .unwrap_or(true);
+                    self.grows.insert(key, g);
+                    g
+                }
+            };
+            if grows {
+                continue;
+            }
+            let linearized = &self.linearized;
+            if resetters
+                .iter()
+                .all(|&p| linearized[p as usize / 64] & (1u64 << (p % 64)) != 0)
+            {
+                return Some(read);
+            }
+        }
+        None
     }
 
     /// Search for up to `max_steps` steps.
@@ -659,9 +762,8 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
     /// moved elsewhere it could change the state.)
     fn run(&mut self, max_steps: u64, deadline: Option<Instant>, memory_limit: usize) -> Slice {
         let stop_at = self.steps + max_steps;
-        let list = &mut self.list;
         loop {
-            if list.next[HEAD as usize] == NIL {
+            if self.list.next[HEAD as usize] == NIL {
                 return Slice::Done(self.result(Verdict::Linearizable));
             }
             self.steps += 1;
@@ -680,8 +782,8 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                 return Slice::Unfinished;
             }
             let entry = self.entry;
-            if !self.backtrack && list.is_call(entry) {
-                let op = list.op[entry as usize];
+            if !self.backtrack && self.list.is_call(entry) {
+                let op = self.list.op[entry as usize];
                 let next_state = match self.observed[op as usize] {
                     NIL => self.transitions.step(self.state, op),
                     seen if seen == self.state => seen,
@@ -697,14 +799,19 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                         self.stack.push((entry, self.state, unchanged));
                         self.state = next_state;
                         self.linearized_hash ^= self.zobrist[op as usize];
-                        list.lift(entry);
-                        self.entry = list.next[HEAD as usize];
+                        self.list.lift(entry);
+                        self.entry = self.list.next[HEAD as usize];
+                        let unreachable = self.observation_out_of_reach();
+                        let dead = unreachable.is_some();
                         if self.stack.len() > self.best.len() {
                             self.best.clear();
-                            self.best
-                                .extend(self.stack.iter().map(|&(e, _, _)| list.op[e as usize]));
+                            self.best.extend(
+                                self.stack.iter().map(|&(e, _, _)| self.list.op[e as usize]),
+                            );
                             self.best_state = self.state;
+                            self.best_unreachable = unreachable;
                         }
+                        self.backtrack = dead;
                         continue;
                     }
                     self.linearized[word] &= !bit;
@@ -714,7 +821,7 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                         continue;
                     }
                 }
-                self.entry = list.next[entry as usize];
+                self.entry = self.list.next[entry as usize];
             } else {
                 // A return whose operation is not linearized (or a configuration
                 // known dead): undo the last linearized operation.
@@ -722,12 +829,12 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                 let Some((call, previous, unchanged)) = self.stack.pop() else {
                     return Slice::Done(self.violation());
                 };
-                let op = list.op[call as usize];
+                let op = self.list.op[call as usize];
                 self.linearized[op as usize / 64] &= !(1u64 << (op % 64));
                 self.linearized_hash ^= self.zobrist[op as usize];
                 self.state = previous;
-                list.unlift(call);
-                self.entry = list.next[call as usize];
+                self.list.unlift(call);
+                self.entry = self.list.next[call as usize];
                 self.backtrack = unchanged;
             }
         }
@@ -768,7 +875,9 @@ mod tests {
     use crate::time::Time;
 
     /// (client, invoke, complete or None for info, op, output)
-    fn register_history(ops: &[(u32, u64, Option<u64>, RegisterOp, Option<Output>)]) -> History {
+    type Spec = (u32, u64, Option<u64>, RegisterOp, Option<Output>);
+
+    fn register_history(ops: &[Spec]) -> History {
         let mut events: Vec<(u64, bool, usize)> = Vec::new();
         for (i, op) in ops.iter().enumerate() {
             events.push((op.1, false, i));
@@ -929,7 +1038,7 @@ mod tests {
     fn zero_budget_gives_unknown_on_a_long_search() {
         // Many concurrent info writes and a read nothing explains: the search
         // explores many subsets before failing, so a zero budget interrupts it.
-        let mut ops: Vec<(u32, u64, Option<u64>, RegisterOp, Option<Output>)> = (0..14)
+        let mut ops: Vec<Spec> = (0..14)
             .map(|i| (i, i as u64, None, RegisterOp::Write(i as i64), None))
             .collect();
         ops.push((

@@ -54,6 +54,23 @@ pub trait Model {
         None
     }
 
+    /// For models whose states only grow (a string by appending, a log, a set)
+    /// apart from operations that reset them (a put): whether `to` can be
+    /// reached from `from` by growing alone. `None` when the model has no such
+    /// order. The checker uses it to abandon a search path as soon as a read
+    /// that must come next observed a state the current one cannot grow into.
+    fn grows_into(&self, from: &Self::State, to: &Self::State) -> Option<bool> {
+        let _ = (from, to);
+        None
+    }
+
+    /// Whether this operation could reset the state to something that grows
+    /// into `to` (a put of a prefix of `to`). Must be `true` whenever unsure.
+    fn may_reset_toward(&self, input: &Input, to: &Self::State) -> bool {
+        let _ = (input, to);
+        true
+    }
+
     /// Operations with different partition keys never interact, so each
     /// partition can be checked alone (P-compositionality). `None` puts every
     /// operation in one partition.
@@ -176,6 +193,18 @@ impl Model for KvModel {
         matches!(input.action, Action::Kv(KvOp::Get))
     }
 
+    fn grows_into(&self, from: &String, to: &String) -> Option<bool> {
+        Some(to.starts_with(from.as_str()))
+    }
+
+    fn may_reset_toward(&self, input: &Input, to: &String) -> bool {
+        match &input.action {
+            Action::Kv(KvOp::Put(v)) => to.starts_with(v.as_str()),
+            Action::Kv(KvOp::Get | KvOp::Append(_)) => false,
+            Action::Register(_) | Action::Append(_) | Action::Set(_) => true,
+        }
+    }
+
     fn describe(&self, state: &String) -> String {
         format!("{state:?}")
     }
@@ -222,6 +251,14 @@ impl Model for AppendModel {
 
     fn is_read_only(&self, input: &Input, _output: Option<&Output>) -> bool {
         matches!(input.action, Action::Append(AppendOp::Read))
+    }
+
+    fn grows_into(&self, from: &Vec<u64>, to: &Vec<u64>) -> Option<bool> {
+        Some(to.starts_with(from))
+    }
+
+    fn may_reset_toward(&self, input: &Input, _to: &Vec<u64>) -> bool {
+        !matches!(input.action, Action::Append(_))
     }
 
     fn describe(&self, state: &Vec<u64>) -> String {
@@ -271,6 +308,14 @@ impl Model for SetModel {
 
     fn is_read_only(&self, input: &Input, _output: Option<&Output>) -> bool {
         matches!(input.action, Action::Set(SetOp::Read))
+    }
+
+    fn grows_into(&self, from: &Vec<u64>, to: &Vec<u64>) -> Option<bool> {
+        Some(from.iter().all(|e| to.binary_search(e).is_ok()))
+    }
+
+    fn may_reset_toward(&self, input: &Input, _to: &Vec<u64>) -> bool {
+        !matches!(input.action, Action::Set(_))
     }
 
     fn describe(&self, state: &Vec<u64>) -> String {

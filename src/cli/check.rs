@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 const EXAMPLES: &str = "\
 Format inference (without --format): from the first non-blank line — a JSON
 object is jsonl, an EDN map `{:process ...}` is porcupine-kv, a line starting
-`INFO` is porcupine-etcd; an empty file is judged by its extension (.jsonl,
-.log for etcd, .edn/.txt for kv).
+`INFO` is porcupine-etcd; otherwise (say, an empty file) the extension decides:
+.jsonl, .log for etcd, .edn/.txt for kv.
 
 Exit codes: 0 all linearizable (and no ghost), 1 some history not linearizable
 or a ghost found, 2 bad input, 3 unknown (budget ran out). With several files the
@@ -266,7 +266,7 @@ fn explain(key: &str, p: &PartitionResult, history: &History) -> String {
         return format!("  {key}: not linearizable\n");
     };
     let mut out = format!(
-        "  {key}: not linearizable. The longest linearizable prefix places {} of {},\n  \
+        "  {key}: not linearizable. The longest linearizable prefix found places {} of {},\n  \
          leaving the state at {}.\n",
         v.prefix.len(),
         plural(p.operations, "operation", "operations"),
@@ -283,6 +283,13 @@ fn explain(key: &str, p: &PartitionResult, history: &History) -> String {
         for &i in &v.prefix[skip..] {
             out.push_str(&format!("      {}\n", history.ops[i]));
         }
+    }
+    if let Some(read) = v.unreachable_read {
+        out.push_str(&format!(
+            "    this read must still take effect, but saw a state that {} can no longer become:\n      {}\n",
+            v.state, history.ops[read]
+        ));
+        return out;
     }
     out.push_str("    none of these can be placed next:\n");
     for &i in &v.stuck {
@@ -340,6 +347,8 @@ struct JsonViolation {
     state: String,
     stuck: Vec<JsonOp>,
     overdue: Option<u64>,
+    /// A read left that saw a state `state` can no longer become.
+    unreachable_read: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -420,6 +429,7 @@ fn json_line(path: &Path, outcome: &FileOutcome) -> String {
                             state: v.state.clone(),
                             stuck: v.stuck.iter().map(|&i| json_op(&h.ops[i])).collect(),
                             overdue: v.overdue.map(|i| h.ops[i].id.0),
+                            unreachable_read: v.unreachable_read.map(|i| h.ops[i].id.0),
                         }),
                     })
                     .collect(),

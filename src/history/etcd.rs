@@ -2,10 +2,13 @@
 //! register, one event per line:
 //!
 //! ```text
-//! INFO  jepsen.util - 2	:invoke	:cas	[3 0]
-//! INFO  jepsen.util - 2	:ok	:cas	[3 0]
-//! INFO  jepsen.util - 4	:info	:write	:timed-out
+//! INFO  jepsen.util - 2    :invoke    :cas    [3 0]
+//! INFO  jepsen.util - 2    :ok    :cas    [3 0]
+//! INFO  jepsen.util - 4    :info    :write    :timed-out
 //! ```
+//!
+//! (TABs between the last four fields in most files, runs of spaces in some:
+//! fields are split on any whitespace.)
 //!
 //! How the lines are read (the reading that fixes upstream's verdicts):
 //! - `:fail :cas [a b]` is an answered CAS whose compare failed: `ok` with

@@ -39,8 +39,9 @@ impl Format {
     }
 
     /// The format from the first non-blank line: `{"` is JSON, `{:` is EDN,
-    /// `INFO` is a Jepsen log. A file with no such line (an empty file) is judged
-    /// by its extension: `.jsonl`, `.log` (etcd) or `.edn`/`.txt` (kv).
+    /// `INFO` is a Jepsen log. Otherwise (an empty file, or a first line that is
+    /// none of these) the extension decides: `.jsonl`, `.log` (etcd) or
+    /// `.edn`/`.txt` (kv), and the parser then reports what is wrong.
     pub fn infer(path: &Path, text: &str) -> Result<Format, InputError> {
         let first = text.lines().map(str::trim).find(|l| !l.is_empty());
         if let Some(line) = first {
@@ -66,17 +67,17 @@ impl Format {
             _ => None,
         };
         match (first, by_extension) {
-            (None, Some(f)) => Ok(f),
+            (_, Some(f)) => Ok(f),
             (None, None) => Err(InputError::new(
                 path.display().to_string(),
                 "the file is empty and its extension does not tell the format; \
                  give --format jsonl|porcupine-etcd|porcupine-kv",
             )),
-            (Some(_), _) => Err(InputError::new(
+            (Some(_), None) => Err(InputError::new(
                 path.display().to_string(),
                 "cannot tell the format from the first line (expected a JSON object, \
-                 an EDN map `{:process ...}` or a Jepsen log line `INFO  jepsen.util - ...`); \
-                 give --format jsonl|porcupine-etcd|porcupine-kv",
+                 an EDN map `{:process ...}` or a Jepsen log line `INFO  jepsen.util - ...`) \
+                 nor from the extension; give --format jsonl|porcupine-etcd|porcupine-kv",
             )
             .at_line(first_line_number(text))),
         }

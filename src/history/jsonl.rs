@@ -52,7 +52,12 @@ struct Fields<'a> {
 impl<'a> Fields<'a> {
     fn parse(source: &'a str, line: usize, raw: &str) -> Result<Fields<'a>, InputError> {
         let value: Value = serde_json::from_str(raw).map_err(|e| {
-            InputError::new(source, format!("not valid JSON: {e}"))
+            // serde_json appends " at line L column C"; the location is ours to give.
+            let text = e.to_string();
+            let what = text
+                .rsplit_once(" at line ")
+                .map_or(text.as_str(), |(w, _)| w);
+            InputError::new(source, format!("not valid JSON: {what}"))
                 .at_line_column(line, e.column().max(1))
         })?;
         match value {
