@@ -214,21 +214,7 @@ impl<'s, P: Protocol> World<'s, P> {
             }
             // A cancelled or superseded timer is not an event: it neither counts
             // nor moves the clock, nor keeps a finished run alive.
-            while let Some((_, Pending::Timer { .. })) = self.queue.peek() {
-                let Some((
-                    _,
-                    Pending::Timer {
-                        node,
-                        timer,
-                        generation,
-                    },
-                )) = self.queue.peek()
-                else {
-                    unreachable!()
-                };
-                if self.timer_armed(*node, timer, *generation).is_some() {
-                    break;
-                }
+            while self.head_is_stale_timer() {
                 self.queue.pop();
             }
             match self.queue.peek_time() {
@@ -318,6 +304,20 @@ impl<'s, P: Protocol> World<'s, P> {
                 self.stats.events += 1;
                 self.client_timeout(client, request, attempt);
             }
+        }
+    }
+
+    fn head_is_stale_timer(&self) -> bool {
+        match self.queue.peek() {
+            Some((
+                _,
+                Pending::Timer {
+                    node,
+                    timer,
+                    generation,
+                },
+            )) => self.timer_armed(*node, timer, *generation).is_none(),
+            _ => false,
         }
     }
 
