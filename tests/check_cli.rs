@@ -182,6 +182,10 @@ fn exit_3_when_the_budget_runs_out() {
     );
     let (code, _, _) = check(&[f.arg()]);
     assert_eq!(code, 1, "with time the search decides");
+    let (code, _, _) = check(&["--budget", "1e300", f.arg()]);
+    assert_eq!(code, 1, "a huge budget is no limit");
+    let (code, _, err) = check(&["--budget", "-1", f.arg()]);
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]
