@@ -56,30 +56,26 @@ fn check(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn linearizable() -> TempFile {
+/// Client 0 writes 1 to x; then client 1 reads `read_value` from x.
+fn write_then_read(name: &str, read_value: &str) -> TempFile {
     TempFile::new(
-        "ok.jsonl",
+        name,
         &format!(
             "{HEADER_REGISTER}\n\
              {{\"event\":\"invoke\",\"id\":1,\"client\":0,\"time\":0,\"f\":\"write\",\"key\":\"x\",\"value\":1}}\n\
              {{\"event\":\"ok\",\"id\":1,\"client\":0,\"time\":2}}\n\
              {{\"event\":\"invoke\",\"id\":2,\"client\":1,\"time\":3,\"f\":\"read\",\"key\":\"x\"}}\n\
-             {{\"event\":\"ok\",\"id\":2,\"client\":1,\"time\":4,\"value\":1}}\n"
+             {{\"event\":\"ok\",\"id\":2,\"client\":1,\"time\":4,\"value\":{read_value}}}\n"
         ),
     )
 }
 
+fn linearizable() -> TempFile {
+    write_then_read("ok.jsonl", "1")
+}
+
 fn stale_read() -> TempFile {
-    TempFile::new(
-        "stale.jsonl",
-        &format!(
-            "{HEADER_REGISTER}\n\
-             {{\"event\":\"invoke\",\"id\":1,\"client\":0,\"time\":0,\"f\":\"write\",\"key\":\"x\",\"value\":1}}\n\
-             {{\"event\":\"ok\",\"id\":1,\"client\":0,\"time\":2}}\n\
-             {{\"event\":\"invoke\",\"id\":2,\"client\":1,\"time\":3,\"f\":\"read\",\"key\":\"x\"}}\n\
-             {{\"event\":\"ok\",\"id\":2,\"client\":1,\"time\":4,\"value\":null}}\n"
-        ),
-    )
+    write_then_read("stale.jsonl", "null")
 }
 
 #[test]
@@ -186,6 +182,10 @@ fn exit_3_when_the_budget_runs_out() {
     );
     let (code, _, _) = check(&[f.arg()]);
     assert_eq!(code, 1, "with time the search decides");
+    let (code, _, _) = check(&["--budget", "1e300", f.arg()]);
+    assert_eq!(code, 1, "a huge budget is no limit");
+    let (code, _, err) = check(&["--budget", "-1", f.arg()]);
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]

@@ -44,8 +44,8 @@ pub struct CheckOptions {
     /// Wall-clock time for the whole history; when it runs out the verdict is
     /// `Unknown`. `None`: no limit.
     pub budget: Option<Duration>,
-    /// Memory the visited sets may use (bytes, per partition being searched);
-    /// past it the partition is `Unknown` rather than exhausting the machine.
+    /// Memory the search tables of all partitions together may use (bytes);
+    /// past it a partition is `Unknown` rather than exhausting the machine.
     pub memory_limit: usize,
     /// Stop at the first partition that is not linearizable (the verdict is
     /// known); otherwise every partition is decided and explained.
@@ -198,27 +198,40 @@ pub fn check<M: Model>(model: &M, history: &History, options: &CheckOptions) -> 
             .or_default()
             .push(i);
     }
-    let mut searches: Vec<PartitionSearch<'_, M>> = groups
+    // A finished search is dropped at once, returning its memory.
+    let mut searches: Vec<Option<PartitionSearch<'_, M>>> = groups
         .into_iter()
-        .map(|(key, ops)| PartitionSearch::new(model, history, key, ops))
+        .map(|(key, ops)| Some(PartitionSearch::new(model, history, key, ops)))
         .collect();
     let mut results: Vec<Option<PartitionResult>> = vec![None; searches.len()];
     let mut violated = false;
     let mut out_of_time = false;
     'rounds: while results.iter().any(Option::is_none) {
-        for (i, search) in searches.iter_mut().enumerate() {
-            if results[i].is_some() {
+        for i in 0..searches.len() {
+            // The memory limit holds for all partitions together.
+            let others: usize = searches
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .filter_map(|(_, s)| s.as_ref().map(PartitionSearch::memory))
+                .sum();
+            let Some(search) = searches[i].as_mut() else {
                 continue;
-            }
+            };
             if out_of_time {
                 results[i] = Some(search.give_up("the time budget ran out"));
+                searches[i] = None;
                 continue;
             }
             let started = Instant::now();
-            let outcome = search.run(SLICE_STEPS, deadline, options.memory_limit);
+            let outcome = search.run(
+                SLICE_STEPS,
+                deadline,
+                options.memory_limit.saturating_sub(others),
+            );
             search.elapsed += started.elapsed();
             match outcome {
-                Slice::Unfinished => {}
+                Slice::Unfinished => continue,
                 Slice::OutOfTime => {
                     out_of_time = true;
                     results[i] = Some(search.give_up("the time budget ran out"));
@@ -227,10 +240,11 @@ pub fn check<M: Model>(model: &M, history: &History, options: &CheckOptions) -> 
                     result.elapsed = search.elapsed;
                     violated |= result.verdict == Verdict::NotLinearizable;
                     results[i] = Some(result);
-                    if violated && options.stop_at_first_violation {
-                        break 'rounds;
-                    }
                 }
+            }
+            searches[i] = None;
+            if violated && options.stop_at_first_violation {
+                break 'rounds;
             }
         }
     }
@@ -747,6 +761,15 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
         None
     }
 
+    /// Bytes held by the search's tables (roughly: the heap behind model
+    /// states is not counted).
+    fn memory(&self) -> usize {
+        self.visited.bytes()
+            + (self.transitions.memo.capacity() + self.grows.capacity()) * 16
+            + self.transitions.by_hash.capacity() * 16
+            + self.transitions.states.capacity() * (std::mem::size_of::<M::State>() + 4)
+    }
+
     /// Search for up to `max_steps` steps.
     ///
     /// One refinement over the textbook loop: a read-only operation (one that
@@ -771,7 +794,7 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     return Slice::OutOfTime;
                 }
-                if self.visited.bytes() > memory_limit {
+                if self.memory() > memory_limit {
                     return Slice::Done(self.give_up(&format!(
                         "the memory limit ({} MiB) for remembered search states ran out",
                         memory_limit >> 20
@@ -1056,5 +1079,28 @@ mod tests {
         let r = check_history(&h, ModelKind::Register, true, &options).unwrap();
         assert_eq!(r.verdict, Verdict::Unknown);
         assert_eq!(verdict(&h), Verdict::NotLinearizable);
+    }
+
+    #[test]
+    fn memory_limit_gives_unknown_with_the_reason() {
+        let mut ops: Vec<Spec> = (0..14)
+            .map(|i| (i, i as u64, None, RegisterOp::Write(i as i64), None))
+            .collect();
+        ops.push((
+            99,
+            100,
+            Some(101),
+            RegisterOp::Read,
+            Some(Output::Register(Some(-1))),
+        ));
+        let h = register_history(&ops);
+        let options = CheckOptions {
+            memory_limit: 0,
+            ..CheckOptions::default()
+        };
+        let r = check_history(&h, ModelKind::Register, true, &options).unwrap();
+        assert_eq!(r.verdict, Verdict::Unknown);
+        let why = r.partitions[0].unknown_reason.as_deref().unwrap();
+        assert!(why.contains("memory limit"), "{why}");
     }
 }

@@ -125,7 +125,8 @@ pub fn run(args: &CheckArgs) -> i32 {
         return 2;
     }
     let options = CheckOptions {
-        budget: Some(Duration::from_secs_f64(args.budget)),
+        // A budget too large for a Duration is no limit at all.
+        budget: Duration::try_from_secs_f64(args.budget).ok(),
         stop_at_first_violation: !args.all_keys,
         ..CheckOptions::default()
     };

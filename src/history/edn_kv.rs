@@ -16,16 +16,7 @@ use crate::ids::{ClientId, RequestId};
 use crate::time::Time;
 
 pub fn parse(source: &str, text: &str) -> Result<History, InputError> {
-    let mut builder = HistoryBuilder::new(ModelKind::Kv);
-    for (index, raw) in text.lines().enumerate() {
-        let line_no = index + 1;
-        if raw.trim().is_empty() {
-            continue;
-        }
-        parse_line(&mut builder, raw, line_no)
-            .map_err(|message| InputError::new(source, message).at_line(line_no))?;
-    }
-    Ok(builder.finish())
+    super::format::line_by_line(source, text, ModelKind::Kv, parse_line)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

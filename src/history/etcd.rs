@@ -29,16 +29,7 @@ use crate::time::Time;
 pub const KEY: &str = "x";
 
 pub fn parse(source: &str, text: &str) -> Result<History, InputError> {
-    let mut builder = HistoryBuilder::new(ModelKind::Register);
-    for (index, raw) in text.lines().enumerate() {
-        let line_no = index + 1;
-        if raw.trim().is_empty() {
-            continue;
-        }
-        parse_line(&mut builder, raw, line_no)
-            .map_err(|message| InputError::new(source, message).at_line(line_no))?;
-    }
-    Ok(builder.finish())
+    super::format::line_by_line(source, text, ModelKind::Register, parse_line)
 }
 
 fn parse_line(builder: &mut HistoryBuilder, raw: &str, line_no: usize) -> Result<(), String> {

@@ -1,6 +1,6 @@
 //! The history file formats, and how a format is inferred when not given.
 
-use super::{History, edn_kv, etcd, jsonl};
+use super::{History, HistoryBuilder, ModelKind, edn_kv, etcd, jsonl};
 use crate::error::InputError;
 use std::fmt;
 use std::path::Path;
@@ -94,6 +94,27 @@ fn first_line_number(text: &str) -> usize {
     text.lines()
         .position(|l| !l.trim().is_empty())
         .map_or(1, |i| i + 1)
+}
+
+/// The loop of the line-oriented external formats: each non-blank line goes to
+/// `parse_line` with its 1-based number, and an error it returns is reported
+/// at that line.
+pub(super) fn line_by_line(
+    source: &str,
+    text: &str,
+    kind: ModelKind,
+    mut parse_line: impl FnMut(&mut HistoryBuilder, &str, usize) -> Result<(), String>,
+) -> Result<History, InputError> {
+    let mut builder = HistoryBuilder::new(kind);
+    for (index, raw) in text.lines().enumerate() {
+        let line_no = index + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        parse_line(&mut builder, raw, line_no)
+            .map_err(|message| InputError::new(source, message).at_line(line_no))?;
+    }
+    Ok(builder.finish())
 }
 
 /// Parse `text` (named `source` in errors) in `format`, or the inferred format.
