@@ -1057,10 +1057,9 @@ mod tests {
         assert_eq!(verdict(&h), Verdict::NotLinearizable);
     }
 
-    #[test]
-    fn zero_budget_gives_unknown_on_a_long_search() {
-        // Many concurrent info writes and a read nothing explains: the search
-        // explores many subsets before failing, so a zero budget interrupts it.
+    /// Many concurrent info writes and a read nothing explains: the search
+    /// explores many subsets before it can fail.
+    fn unexplainable_read_after_many_info_writes() -> History {
         let mut ops: Vec<Spec> = (0..14)
             .map(|i| (i, i as u64, None, RegisterOp::Write(i as i64), None))
             .collect();
@@ -1071,7 +1070,14 @@ mod tests {
             RegisterOp::Read,
             Some(Output::Register(Some(-1))),
         ));
-        let h = register_history(&ops);
+        register_history(&ops)
+    }
+
+    #[test]
+    fn zero_budget_gives_unknown_on_a_long_search() {
+        // Many concurrent info writes and a read nothing explains: the search
+        // explores many subsets before failing, so a zero budget interrupts it.
+        let h = unexplainable_read_after_many_info_writes();
         let options = CheckOptions {
             budget: Some(Duration::ZERO),
             ..CheckOptions::default()
@@ -1083,17 +1089,7 @@ mod tests {
 
     #[test]
     fn memory_limit_gives_unknown_with_the_reason() {
-        let mut ops: Vec<Spec> = (0..14)
-            .map(|i| (i, i as u64, None, RegisterOp::Write(i as i64), None))
-            .collect();
-        ops.push((
-            99,
-            100,
-            Some(101),
-            RegisterOp::Read,
-            Some(Output::Register(Some(-1))),
-        ));
-        let h = register_history(&ops);
+        let h = unexplainable_read_after_many_info_writes();
         let options = CheckOptions {
             memory_limit: 0,
             ..CheckOptions::default()

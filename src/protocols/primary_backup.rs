@@ -309,7 +309,7 @@ impl Protocol for PrimaryBackup {
                 request: request.id,
                 epoch: self.view,
             });
-            let output = self.store.peek(&input);
+            let output = self.store.read(&input);
             ctx.reply(request.id, Reply::Ok(output));
             return;
         }
@@ -530,11 +530,17 @@ impl PrimaryBackup {
             epoch: entry.view,
         });
         self.apply_up_to(self.log.len());
+        self.ack(ctx, from);
+    }
+
+    /// Tells the primary how much of the log this backup holds.
+    fn ack(&self, ctx: &mut Ctx<Self>, primary: NodeId) {
+        let len = self.log.len() as u64;
         ctx.send(
-            from,
+            primary,
             Msg::Ack {
                 view: self.view,
-                len: self.log.len() as u64,
+                len,
             },
         );
     }
@@ -569,13 +575,7 @@ impl PrimaryBackup {
             self.results.clear();
             self.apply_up_to(self.log.len());
         }
-        ctx.send(
-            from,
-            Msg::Ack {
-                view: self.view,
-                len: self.log.len() as u64,
-            },
-        );
+        self.ack(ctx, from);
     }
 
     // --- Primary ---------------------------------------------------------------
