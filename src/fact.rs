@@ -5,7 +5,8 @@
 //! the same on a live run, a replayed trace and a trace read from a file.
 
 use crate::ballot::Ballot;
-use crate::ids::RequestId;
+use crate::ids::{NodeId, RequestId};
+use crate::time::Time;
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
 
@@ -46,4 +47,12 @@ impl Fact {
             Fact::Served { .. } => "served",
         }
     }
+}
+
+/// A fact as recorded during a run: when, by which node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FactRecord {
+    pub t: Time,
+    pub node: NodeId,
+    pub fact: Fact,
 }

@@ -67,3 +67,37 @@ impl fmt::Display for MessageId {
         write!(f, "m{}", self.0)
     }
 }
+
+/// A set of nodes as a bit mask (at most 128 nodes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NodeSet(pub u128);
+
+impl NodeSet {
+    pub const EMPTY: NodeSet = NodeSet(0);
+
+    pub fn all(n: usize) -> NodeSet {
+        if n >= 128 {
+            NodeSet(u128::MAX)
+        } else {
+            NodeSet((1u128 << n) - 1)
+        }
+    }
+
+    pub fn single(node: NodeId) -> NodeSet {
+        NodeSet(1u128 << node.0)
+    }
+
+    pub fn contains(self, node: NodeId) -> bool {
+        self.0 >> node.0 & 1 == 1
+    }
+
+    pub fn insert(&mut self, node: NodeId) {
+        self.0 |= 1u128 << node.0;
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = NodeId> {
+        (0..128u32)
+            .filter(move |i| self.0 >> i & 1 == 1)
+            .map(NodeId)
+    }
+}

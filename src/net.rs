@@ -13,12 +13,77 @@
 
 use crate::ids::NodeId;
 use crate::rng::DetRng;
-use crate::scenario::{Delay, FaultAction, Filter, FilterAction, Network, NodeSet};
+use crate::fault::FaultAction;
+use crate::ids::NodeSet;
 use crate::time::Time;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------------------
+// The network a scenario describes, as the engine runs it.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delay {
+    Fixed(u64),
+    Uniform { lo: u64, hi: u64 },
+}
+
+
+/// How one directed link behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkModel {
+    pub delay: Delay,
+    pub loss_ppm: u32,
+    pub duplicate_ppm: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// `links[from * n + to]`.
+    pub links: Vec<LinkModel>,
+    pub node_count: usize,
+}
+
+impl Network {
+    pub fn link(&self, from: NodeId, to: NodeId) -> &LinkModel {
+        &self.links[from.index() * self.node_count + to.index()]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    pub start: Time,
+    pub end: Time,
+    pub from: NodeSet,
+    pub to: NodeSet,
+    /// The message kinds it applies to, as bits of the protocol's kind table.
+    pub kinds: KindMask,
+    pub action: FilterAction,
+}
+
+/// A set of message kinds: bit i is row i of the protocol's message-kind table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KindMask(pub u64);
+
+impl KindMask {
+    pub const ANY: KindMask = KindMask(u64::MAX);
+
+    pub fn contains(self, kind: usize) -> bool {
+        kind >= 64 || self.0 >> kind & 1 == 1
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterAction {
+    Drop,
+    Delay(u64),
+    HoldUntil(Time),
+}
+
+// ---------------------------------------------------------------------------
+// The network while a run goes on.
 
 /// Why a message was not delivered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DropReason {
     /// Lost by the link's loss probability.
@@ -40,6 +105,7 @@ pub struct Route {
     pub duplicate: Option<Time>,
 }
 
+#[derive(Clone, Debug)]
 pub struct NetworkState {
     model: Network,
     filters: Vec<Filter>,
@@ -68,8 +134,9 @@ impl NetworkState {
         blocked >> to.0 & 1 == 1
     }
 
-    /// Decides the fate of a message of kind `kind` sent now from → to.
-    pub fn route(&mut self, now: Time, from: NodeId, to: NodeId, kind: &str) -> Route {
+    /// Decides the fate of a message sent now from → to; `kind` is its row in
+    /// the protocol's message-kind table.
+    pub fn route(&mut self, now: Time, from: NodeId, to: NodeId, kind: usize) -> Route {
         if from == to {
             return Route {
                 first: Ok(now),
@@ -146,18 +213,13 @@ impl NetworkState {
     }
 }
 
-fn matches(f: &Filter, now: Time, from: NodeId, to: NodeId, kind: &str) -> bool {
-    now >= f.start
-        && now < f.end
-        && f.from.contains(from)
-        && f.to.contains(to)
-        && (f.kinds.is_empty() || f.kinds.iter().any(|k| k == kind))
+fn matches(f: &Filter, now: Time, from: NodeId, to: NodeId, kind: usize) -> bool {
+    now >= f.start && now < f.end && f.from.contains(from) && f.to.contains(to) && f.kinds.contains(kind)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::LinkModel;
 
     fn net(n: usize, delay: Delay, loss_ppm: u32, duplicate_ppm: u32) -> NetworkState {
         let link = LinkModel {
@@ -182,7 +244,7 @@ mod tests {
     #[test]
     fn fixed_delay_delivers_on_time() {
         let mut n = net(2, Delay::Fixed(7), 0, 0);
-        let r = n.route(Time(100), A, B, "x");
+        let r = n.route(Time(100), A, B, 0);
         assert_eq!(r.first, Ok(Time(107)));
         assert_eq!(r.duplicate, None);
     }
@@ -195,16 +257,16 @@ mod tests {
             NodeSet(NodeSet::single(B).0 | NodeSet::single(C).0),
         ]));
         assert_eq!(
-            n.route(Time(0), A, B, "x").first,
+            n.route(Time(0), A, B, 0).first,
             Err(DropReason::Partition)
         );
         assert_eq!(
-            n.route(Time(0), B, A, "x").first,
+            n.route(Time(0), B, A, 0).first,
             Err(DropReason::Partition)
         );
-        assert_eq!(n.route(Time(0), B, C, "x").first, Ok(Time(1)));
+        assert_eq!(n.route(Time(0), B, C, 0).first, Ok(Time(1)));
         n.apply(&FaultAction::Heal);
-        assert_eq!(n.route(Time(0), A, B, "x").first, Ok(Time(1)));
+        assert_eq!(n.route(Time(0), A, B, 0).first, Ok(Time(1)));
     }
 
     #[test]
@@ -215,10 +277,10 @@ mod tests {
             to: NodeSet::single(B),
         });
         assert_eq!(
-            n.route(Time(0), A, B, "x").first,
+            n.route(Time(0), A, B, 0).first,
             Err(DropReason::Partition)
         );
-        assert_eq!(n.route(Time(0), B, A, "x").first, Ok(Time(1)));
+        assert_eq!(n.route(Time(0), B, A, 0).first, Ok(Time(1)));
     }
 
     #[test]
@@ -227,7 +289,7 @@ mod tests {
         let mut lost = 0;
         let mut dup = 0;
         for i in 0..20_000 {
-            let r = n.route(Time(i), A, B, "x");
+            let r = n.route(Time(i), A, B, 0);
             match r.first {
                 Err(DropReason::Loss) => lost += 1,
                 Ok(t) => assert!(t >= Time(i + 1) && t <= Time(i + 50)),
@@ -239,6 +301,9 @@ mod tests {
         assert!((1_400..1_800).contains(&dup), "duplicated {dup}");
     }
 
+    const ACCEPT: usize = 2;
+    const PREPARE: usize = 0;
+
     #[test]
     fn filters_drop_delay_and_hold_only_matching_messages_in_their_window() {
         let mut n = net(3, Delay::Fixed(10), 0, 0);
@@ -247,7 +312,7 @@ mod tests {
             end: Time(20),
             from: NodeSet::single(A),
             to: NodeSet::single(B),
-            kinds: vec!["accept".into()],
+            kinds: KindMask(1 << ACCEPT),
             action: FilterAction::Drop,
         };
         n.filters = vec![
@@ -258,25 +323,25 @@ mod tests {
                 ..base.clone()
             },
             Filter {
-                kinds: vec![],
+                kinds: KindMask::ANY,
                 action: FilterAction::Delay(40),
                 ..base.clone()
             },
         ];
         assert_eq!(
-            n.route(Time(5), A, B, "accept").first,
+            n.route(Time(5), A, B, ACCEPT).first,
             Err(DropReason::Filter)
         );
-        assert_eq!(n.route(Time(4), A, B, "accept").first, Ok(Time(14)));
-        assert_eq!(n.route(Time(20), A, B, "accept").first, Ok(Time(30)));
-        assert_eq!(n.route(Time(6), A, C, "accept").first, Ok(Time(100)));
-        assert_eq!(n.route(Time(6), A, B, "prepare").first, Ok(Time(56)));
-        assert_eq!(n.route(Time(6), B, A, "accept").first, Ok(Time(16)));
+        assert_eq!(n.route(Time(4), A, B, ACCEPT).first, Ok(Time(14)));
+        assert_eq!(n.route(Time(20), A, B, ACCEPT).first, Ok(Time(30)));
+        assert_eq!(n.route(Time(6), A, C, ACCEPT).first, Ok(Time(100)));
+        assert_eq!(n.route(Time(6), A, B, PREPARE).first, Ok(Time(56)));
+        assert_eq!(n.route(Time(6), B, A, ACCEPT).first, Ok(Time(16)));
     }
 
     #[test]
     fn loopback_is_instant_and_faultless() {
         let mut n = net(1, Delay::Fixed(10), 1_000_000, 0);
-        assert_eq!(n.route(Time(3), A, A, "x").first, Ok(Time(3)));
+        assert_eq!(n.route(Time(3), A, A, 0).first, Ok(Time(3)));
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::history::{Action, AppendOp, Input, KvOp, Output, RegisterOp, SetOp};
 use crate::ids::{ClientId, NodeId, RequestId};
+use crate::time::Time;
 use crate::value::Value;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -158,4 +159,14 @@ mod tests {
             r#"{"fail":"not primary","redirect":1}"#
         );
     }
+}
+
+/// A scripted client request from a scenario's `requests` list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptedRequest {
+    /// Position in the file's `requests` list (for error paths).
+    pub index: usize,
+    pub at: Time,
+    pub node: NodeId,
+    pub op: Op,
 }

@@ -11,20 +11,25 @@
 //! value itself is *volatile*: a crash drops the value, and `on_recover` rebuilds a
 //! node from its disk alone. A fresh node is a node recovering from an empty disk.
 
+use crate::check::CheckKind;
+use crate::cluster::Cluster;
+use crate::error::InputError;
 use crate::fact::Fact;
 use crate::ids::{NodeId, RequestId};
-use crate::op::{ClientRequest, Reply};
+use crate::named::{NameRow, Named};
+use crate::op::{ClientRequest, Reply, ScriptedRequest};
 use crate::rng::DetRng;
-use crate::scenario::{InputError, Scenario};
 use crate::time::Time;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 
 /// A protocol message.
 pub trait Message: Clone + Debug + std::fmt::Display + Serialize {
-    /// Short kind name ("prepare", "promise"), used by scenario message filters,
-    /// diagrams and logs.
-    fn kind(&self) -> &'static str;
+    /// The protocol's message kinds ("prepare", "promise"): scenario message
+    /// filters, diagrams and logs name messages by these.
+    type Kind: Named;
+    fn kind(&self) -> Self::Kind;
 }
 
 /// What a node keeps on disk, and how one write changes it.
@@ -34,19 +39,117 @@ pub trait DurableState: Clone + Debug + Default + Serialize {
     fn apply(&mut self, write: &Self::Write);
 }
 
-pub trait Protocol: Clone + Debug + Sized {
-    /// The protocol's name in scenario files and traces ("basic-paxos").
-    const NAME: &'static str;
+/// One row of a protocol's role table: how scenario files write the role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoleRow<R: 'static> {
+    pub role: R,
+    /// In a node's `roles` list ("acceptor").
+    pub name: &'static str,
+    /// As a count in `nodes` ("acceptors": 3).
+    pub plural: &'static str,
+    /// Counted nodes are named prefix1, prefix2, ... ("A1").
+    pub prefix: &'static str,
+}
+
+/// Words a scenario's `expect` may use besides the generic `violation` and
+/// `holds`; each protocol says which of them its outcomes can be judged by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutcomeWord {
+    /// `"chosen": V` — exactly V is chosen (single-value consensus).
+    Chosen,
+    /// `"livelock": true` — nothing is chosen although proposers kept trying.
+    Livelock,
+}
+
+impl Named for OutcomeWord {
+    const TABLE: &'static [NameRow<OutcomeWord>] = &[
+        NameRow {
+            value: OutcomeWord::Chosen,
+            name: "chosen",
+            about: "exactly this value is chosen and every check holds",
+        },
+        NameRow {
+            value: OutcomeWord::Livelock,
+            name: "livelock",
+            about: "nothing is chosen although proposers kept trying until the limit",
+        },
+    ];
+}
+
+/// What clients may ask a protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Serves {
+    /// Scripted `requests` that propose a value (single-value consensus).
+    Proposals,
+    /// A data `workload` of simulated clients (a replicated store).
+    Data,
+}
+
+/// What a protocol sees of a scenario when it is configured: its cluster, its
+/// variant, its own parameters and the scripted requests — not the faults,
+/// the network or the checks.
+pub struct Setup<'a, P: Protocol> {
+    /// The scenario's file, for errors.
+    pub source: &'a str,
+    pub variant: P::Variant,
+    pub params: P::Params,
+    pub cluster: &'a Cluster,
+    pub requests: &'a [ScriptedRequest],
+}
+
+impl<P: Protocol> Setup<'_, P> {
+    /// An error about the scenario at JSON path `path`.
+    pub fn error(&self, path: impl Into<String>, message: impl Into<String>) -> InputError {
+        InputError::new(self.source, message).at(path)
+    }
+
+    /// The nodes that play `role`, in node order.
+    pub fn with_role(&self, role: P::Role) -> Vec<NodeId> {
+        match P::ROLES.iter().position(|r| r.role == role) {
+            Some(row) => self.cluster.with_role(row),
+            None => Vec::new(),
+        }
+    }
+
+    pub fn has_role(&self, node: NodeId, role: P::Role) -> bool {
+        P::ROLES
+            .iter()
+            .position(|r| r.role == role)
+            .is_some_and(|row| self.cluster.nodes[node.index()].roles.contains(row))
+    }
+}
+
+pub trait Protocol: Clone + Debug + Sized + 'static {
+    /// The protocol's variants; the first row of the table is the default.
+    type Variant: Named;
+    /// Roles a node can play, with their table.
+    type Role: Copy + Eq + Debug + 'static;
+    const ROLES: &'static [RoleRow<Self::Role>];
+    /// The roles of a node listed without any, and of counted `replicas`.
+    const DEFAULT_ROLES: &'static [Self::Role];
+    /// The scenario's `params`, parsed (unknown fields are errors).
+    type Params: DeserializeOwned + Debug;
+    /// The checks this protocol can be judged by, in report order.
+    const CHECKS: &'static [CheckKind];
+    /// The `expect` words beyond `violation` and `holds` that apply.
+    const OUTCOMES: &'static [OutcomeWord];
+    /// What clients may ask of it.
+    const SERVES: Serves;
+
     type Msg: Message;
     /// A protocol's timers. Setting a timer that is already pending re-arms it.
     type Timer: Clone + Copy + Debug + Eq + Serialize;
     type Durable: DurableState;
     /// Everything a node needs to know about its cluster and variant, built once
-    /// from the scenario and shared by all nodes.
-    type Config: Debug;
+    /// from the setup and shared by all nodes.
+    type Config: Clone + Debug;
 
-    /// Checks the scenario's protocol-specific parts (variant, roles, params).
-    fn configure(scenario: &Scenario) -> Result<Self::Config, InputError>;
+    /// Checks the protocol-specific parts of a setup (roles, params, requests).
+    fn configure(setup: &Setup<'_, Self>) -> Result<Self::Config, InputError>;
+
+    /// How many acceptances in one ballot make a value chosen, for protocols
+    /// judged by `agreement` and `validity`.
+    fn chosen_quorum(config: &Self::Config) -> Option<usize>;
 
     /// Boots a node from what its disk holds (empty on first start).
     fn on_recover(

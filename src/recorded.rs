@@ -1,90 +1,179 @@
 //! A run read back from its trace file, without re-running anything.
 //!
 //! Checkers read only facts, client invocations and completions, and the run's
-//! end; all of them are trace lines. Rebuilding the record from those lines and
-//! judging it must give the verdicts of the live run — which is how the tests
-//! prove that every fact a checker needs is in the trace.
+//! end; all of them are trace lines. Rebuilding the record from the typed
+//! trace records and judging it must give the verdicts of the live run — which
+//! is how the tests prove that every fact a checker needs is in the trace.
+//!
+//! The trace is read as a stream: lines are hashed as they go by and only what
+//! a check reads is kept. A trace that cannot have been written by a run is
+//! refused with the line that shows it: a sequence number out of order or
+//! repeated, an unknown kind of line, a line after the `end` line, a node or
+//! client the scenario does not have.
 
-use crate::engine::{FactRecord, RunRecord, Stats};
+use crate::engine::{RunRecord, Stats};
 use crate::error::InputError;
-use crate::fact::Fact;
+use crate::fact::FactRecord;
+use crate::history::{HistoryBuilder, Outcome};
+use crate::ids::ClientId;
 use crate::scenario::Scenario;
 use crate::time::Time;
-use crate::trace::{self, EndReason};
+use crate::trace::{self, CompletionWord, Header, Record, RecordedEvent};
 use serde_json::{Map, Value};
-use std::fmt::Write as _;
 use std::path::Path;
 
-/// Reads a trace: its scenario (from the header) and the record of the run.
-pub fn read_trace(path: &Path) -> Result<(Scenario, RunRecord), InputError> {
+/// What reading a trace yields.
+pub struct ReadTrace {
+    pub header: Header,
+    pub scenario: Scenario,
+    pub record: RunRecord,
+    /// The SHA-256 (hex) of the whole file.
+    pub sha256: String,
+}
+
+/// Reads a trace (`-`: standard input): its scenario (from the header) and
+/// the record of the run.
+pub fn read_trace(path: &Path) -> Result<ReadTrace, InputError> {
     let source = path.display().to_string();
-    let (header, lines) = trace::open(path)?;
-    let scenario = Scenario::from_spec(header.scenario, &format!("{source} (header)"))?;
+    let (header, mut lines) = trace::open(path)?;
+    let scenario = header.scenario(&source)?;
     let mut record = RunRecord {
         stats: Stats::default(),
         end_time: Time::ZERO,
-        end_reason: EndReason::Quiescent,
+        end_reason: trace::EndReason::Quiescent,
         facts: Vec::new(),
-        replies: Vec::new(),
         history: None,
     };
-    // Client events, re-written in the history format; `origin[i]` is the trace
-    // line of history line i + 2 (after its header), for error messages.
-    let mut history_text = String::new();
-    let mut origin: Vec<usize> = Vec::new();
+    let mut history = scenario
+        .workload
+        .as_ref()
+        .map(|w| HistoryBuilder::new(w.model));
     let mut ended = false;
-    for (i, line) in lines.enumerate() {
-        let line_no = i + 2;
+    let mut expected_seq = 0u64;
+    let mut last_t = Time::ZERO;
+    loop {
+        let line = match lines.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(InputError::new(&source, format!("cannot read: {e}"))
+                    .at_line(lines.line_no + 1));
+            }
+        };
+        let line_no = lines.line_no;
         let err = |msg: String| InputError::new(&source, msg).at_line(line_no);
-        let line = line.map_err(|e| err(format!("cannot read: {e}")))?;
         if line.trim().is_empty() {
             continue;
         }
-        let value: Value =
-            serde_json::from_str(&line).map_err(|e| err(format!("not a JSON object: {e}")))?;
-        let Value::Object(map) = value else {
-            return Err(err("expected a JSON object".into()));
+        if ended {
+            return Err(err(
+                "a line after the end line: a run writes nothing after it ends".into(),
+            ));
+        }
+        let rec: Record = serde_json::from_str(&line)
+            .map_err(|e| err(format!("not a trace line this parliament knows: {e}")))?;
+        if rec.seq != expected_seq {
+            return Err(err(format!(
+                "sequence number {} where {expected_seq} was due: lines are missing, \
+                 repeated or out of order",
+                rec.seq
+            ))
+            .at("seq"));
+        }
+        if rec.t < last_t {
+            return Err(err(format!(
+                "time {} is before the previous line's {}: time never runs backwards",
+                rec.t, last_t
+            ))
+            .at("t"));
+        }
+        expected_seq += 1;
+        last_t = rec.t;
+        let node = |name: &str| {
+            scenario.node_id(name).ok_or_else(|| {
+                err(format!("unknown node {name:?}: the scenario has no such node")).at("node")
+            })
         };
-        let field = |name: &str| -> Result<&Value, InputError> {
-            map.get(name)
-                .ok_or_else(|| err(format!("missing field {name:?}")).at(name))
-        };
-        let t = Time(
-            field("t")?
-                .as_u64()
-                .ok_or_else(|| err("expected a time in ticks".into()).at("t"))?,
-        );
-        let kind = field("kind")?
-            .as_str()
-            .ok_or_else(|| err("expected a string".into()).at("kind"))?;
         let s = &mut record.stats;
-        match kind {
-            "send" => s.messages_sent += 1,
-            "deliver" => s.messages_delivered += 1,
-            "drop" => s.messages_dropped += 1,
-            "duplicate" => s.messages_duplicated += 1,
-            "timer" => s.timers_fired += 1,
-            "fact" => {
-                let name = field("node")?.as_str().unwrap_or_default();
-                let node = scenario
-                    .node_id(name)
-                    .ok_or_else(|| err(format!("unknown node {name:?}")).at("node"))?;
-                let fact: Fact = serde_json::from_value(Value::Object(map.clone()))
-                    .map_err(|e| err(format!("not a fact this parliament knows: {e}")))?;
-                record.facts.push(FactRecord { t, node, fact });
+        match rec.event {
+            RecordedEvent::Send { .. } => s.messages_sent += 1,
+            RecordedEvent::Deliver { .. } => s.messages_delivered += 1,
+            RecordedEvent::Drop { .. } => s.messages_dropped += 1,
+            RecordedEvent::Duplicate { .. } => s.messages_duplicated += 1,
+            RecordedEvent::Timer { .. } => s.timers_fired += 1,
+            RecordedEvent::Fact { node: name, fact } => {
+                let node = node(&name)?;
+                record.facts.push(FactRecord {
+                    t: rec.t,
+                    node,
+                    fact,
+                });
             }
-            "invoke" | "complete" => {
-                history_line(&mut history_text, kind, t, &map).map_err(err)?;
-                origin.push(line_no);
+            RecordedEvent::Invoke {
+                client,
+                request,
+                op,
+            } => {
+                let Some(builder) = history.as_mut() else {
+                    return Err(err("a client line, but the scenario has no workload".into()));
+                };
+                let client = client_id(&client).ok_or_else(|| {
+                    err("expected a client named c1, c2, ...".into()).at("client")
+                })?;
+                let input = crate::history::jsonl::input_of(&source, line_no, op, builder.kind())?;
+                builder
+                    .invoke(request, client, rec.t, input)
+                    .map_err(|e| err(e.to_string()))?;
             }
-            "end" => {
-                record.end_time = t;
-                record.end_reason = serde_json::from_value(field("reason")?.clone())
-                    .map_err(|e| err(e.to_string()).at("reason"))?;
-                record.stats.events = field("events")?.as_u64().unwrap_or_default();
+            RecordedEvent::Complete {
+                client,
+                request,
+                outcome,
+                value,
+            } => {
+                let Some(builder) = history.as_mut() else {
+                    return Err(err("a client line, but the scenario has no workload".into()));
+                };
+                let client = client_id(&client).ok_or_else(|| {
+                    err("expected a client named c1, c2, ...".into()).at("client")
+                })?;
+                let outcome = match outcome {
+                    CompletionWord::Fail => Outcome::Fail,
+                    CompletionWord::Info => Outcome::Info,
+                    CompletionWord::Ok => {
+                        let op = builder.find(request).ok_or_else(|| {
+                            err(format!("completes {request}, which was never invoked"))
+                        })?;
+                        let action = builder.op(op).input.action.clone();
+                        // A compare-and-set's answer is written {"applied": b}.
+                        let fields: Map<String, Value> = match value {
+                            Some(Value::Object(o)) => o,
+                            Some(v) => Map::from_iter([("value".to_string(), v)]),
+                            None => Map::new(),
+                        };
+                        Outcome::Ok(crate::history::jsonl::output_of(
+                            &source, line_no, fields, &action,
+                        )?)
+                    }
+                };
+                builder
+                    .complete_id(request, Some(client), rec.t, outcome)
+                    .map_err(|e| err(e.to_string()))?;
+            }
+            RecordedEvent::End { reason, events } => {
+                record.end_time = rec.t;
+                record.end_reason = reason;
+                record.stats.events = events;
                 ended = true;
             }
-            _ => {}
+            RecordedEvent::Request { .. }
+            | RecordedEvent::Persist { .. }
+            | RecordedEvent::Reply { .. }
+            | RecordedEvent::Crash { .. }
+            | RecordedEvent::Restart { .. }
+            | RecordedEvent::Partition { .. }
+            | RecordedEvent::Cut { .. }
+            | RecordedEvent::Heal => {}
         }
     }
     if !ended {
@@ -94,69 +183,16 @@ pub fn read_trace(path: &Path) -> Result<(Scenario, RunRecord), InputError> {
              would be about an unfinished run",
         ));
     }
-    if let Some(workload) = &scenario.workload {
-        let text = format!(
-            "{{\"format\":\"{}\",\"version\":{},\"model\":\"{}\"}}\n{history_text}",
-            crate::history::jsonl::FORMAT_NAME,
-            crate::history::jsonl::FORMAT_VERSION,
-            workload.model.name()
-        );
-        let history = crate::history::jsonl::parse(&source, &text).map_err(|mut e| {
-            e.line = e.line.and_then(|l| origin.get(l.wrapping_sub(2)).copied());
-            e
-        })?;
-        record.history = Some(history);
-    }
-    Ok((scenario, record))
+    record.history = history.map(HistoryBuilder::finish);
+    Ok(ReadTrace {
+        header,
+        scenario,
+        record,
+        sha256: lines.sha256(),
+    })
 }
 
-/// Re-writes a trace's `invoke` / `complete` line as a history line.
-fn history_line(
-    out: &mut String,
-    kind: &str,
-    t: Time,
-    map: &Map<String, Value>,
-) -> Result<(), String> {
-    let client = map
-        .get("client")
-        .and_then(Value::as_str)
-        .and_then(|c| c.strip_prefix('c'))
-        .and_then(|n| n.parse::<u32>().ok())
-        .ok_or("expected a client named c1, c2, ...")?;
-    let request = map
-        .get("request")
-        .and_then(Value::as_u64)
-        .ok_or("expected a request id")?;
-    let mut line = Map::new();
-    if kind == "invoke" {
-        line.insert("event".into(), "invoke".into());
-        for field in ["f", "key", "value", "from", "to"] {
-            if let Some(v) = map.get(field) {
-                line.insert(field.into(), v.clone());
-            }
-        }
-    } else {
-        let outcome = map
-            .get("outcome")
-            .and_then(Value::as_str)
-            .ok_or("expected an outcome")?;
-        line.insert("event".into(), outcome.into());
-        match map.get("value") {
-            // A compare-and-set's answer is written {"applied": b} in traces.
-            Some(Value::Object(o)) => {
-                if let Some(applied) = o.get("applied") {
-                    line.insert("applied".into(), applied.clone());
-                }
-            }
-            Some(v) => {
-                line.insert("value".into(), v.clone());
-            }
-            None => {}
-        }
-    }
-    line.insert("id".into(), request.into());
-    line.insert("client".into(), client.into());
-    line.insert("time".into(), t.0.into());
-    let _ = writeln!(out, "{}", Value::Object(line));
-    Ok(())
+/// `c3` → client 3.
+fn client_id(name: &str) -> Option<ClientId> {
+    name.strip_prefix('c')?.parse().ok().map(ClientId)
 }

@@ -8,8 +8,16 @@
 //!
 //! The format is documented in docs/scenario-format.md.
 
+use crate::check::{CheckKind, Needs};
+use crate::cluster::{Cluster, ClusterNode, RoleSet};
 pub use crate::error::InputError;
-use crate::ids::NodeId;
+use crate::fault::{Fault, FaultAction};
+use crate::ids::{NodeId, NodeSet};
+use crate::named::Named;
+use crate::net::{Delay, Filter, FilterAction, KindMask, LinkModel, Network};
+use crate::op::ScriptedRequest;
+use crate::protocol::{OutcomeWord, Serves};
+use crate::protocols::{ConfigureInput, ProtocolConfig, ProtocolInfo, ProtocolKind};
 use crate::rng::PPM;
 use crate::time::Time;
 use serde::de::DeserializeOwned;
@@ -46,8 +54,11 @@ pub struct ScenarioSpec {
     #[serde(default)]
     pub description: String,
     pub protocol: String,
-    #[serde(default = "default_variant")]
-    pub variant: String,
+    /// Absent: the protocol's default (the first row of its variant table).
+    /// After validation it holds the variant that runs, so a trace header
+    /// always names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     #[serde(default)]
     pub seed: u64,
     pub nodes: NodesSpec,
@@ -74,16 +85,14 @@ pub struct ScenarioSpec {
     pub expect: Option<ExpectSpec>,
 }
 
-fn default_variant() -> String {
-    "default".to_string()
-}
-
-/// Nodes: a full list, or counts per role that expand to names P1.., A1.., L1...
+/// Nodes: a full list, or counts per role (the protocol's role names in the
+/// plural, and `replicas` for nodes with the default roles) that expand to
+/// names from each role's prefix: P1.., A1.., L1.., N1...
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum NodesSpec {
     List(Vec<NodeSpec>),
-    Counts(RoleCounts),
+    Counts(BTreeMap<String, u64>),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -94,20 +103,6 @@ pub struct NodeSpec {
     /// protocol's default for a node.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RoleCounts {
-    #[serde(default)]
-    pub proposers: u64,
-    #[serde(default)]
-    pub acceptors: u64,
-    #[serde(default)]
-    pub learners: u64,
-    /// Nodes with the protocol's default roles, named N1, N2, ...
-    #[serde(default)]
-    pub replicas: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -140,6 +135,15 @@ pub enum DelaySpec {
 }
 
 pub const DEFAULT_DELAY: DelaySpec = DelaySpec::Fixed(10);
+
+impl From<DelaySpec> for Delay {
+    fn from(d: DelaySpec) -> Delay {
+        match d {
+            DelaySpec::Fixed(t) => Delay::Fixed(t),
+            DelaySpec::Uniform([lo, hi]) => Delay::Uniform { lo, hi },
+        }
+    }
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -286,139 +290,24 @@ pub struct Scenario {
     pub spec: ScenarioSpec,
     /// Where it came from, for messages.
     pub source: String,
-    pub nodes: Vec<Node>,
+    pub protocol: ProtocolKind,
+    /// The protocol's configuration, built once here.
+    pub config: ProtocolConfig,
+    /// The variant that runs (the default when the file names none).
+    pub variant: &'static str,
+    pub cluster: Cluster,
     pub network: Network,
     /// Sorted by time; ties keep file order.
     pub faults: Vec<Fault>,
     pub filters: Vec<Filter>,
     /// Sorted by time; ties keep file order.
-    pub requests: Vec<Request>,
+    pub requests: Vec<ScriptedRequest>,
     pub workload: Option<crate::workload::Workload>,
     pub time_limit: Time,
     pub event_limit: u64,
-    pub checks: Vec<String>,
+    pub checks: Vec<CheckKind>,
     pub expect: Option<ExpectSpec>,
 }
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Node {
-    pub id: NodeId,
-    pub name: String,
-    pub roles: Vec<String>,
-}
-
-/// A set of nodes as a bit mask (at most [`limits::MAX_NODES`] nodes).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct NodeSet(pub u128);
-
-impl NodeSet {
-    pub const EMPTY: NodeSet = NodeSet(0);
-
-    pub fn all(n: usize) -> NodeSet {
-        if n >= 128 {
-            NodeSet(u128::MAX)
-        } else {
-            NodeSet((1u128 << n) - 1)
-        }
-    }
-
-    pub fn single(node: NodeId) -> NodeSet {
-        NodeSet(1u128 << node.0)
-    }
-
-    pub fn contains(self, node: NodeId) -> bool {
-        self.0 >> node.0 & 1 == 1
-    }
-
-    pub fn insert(&mut self, node: NodeId) {
-        self.0 |= 1u128 << node.0;
-    }
-
-    pub fn iter(self) -> impl Iterator<Item = NodeId> {
-        (0..128u32)
-            .filter(move |i| self.0 >> i & 1 == 1)
-            .map(NodeId)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Delay {
-    Fixed(u64),
-    Uniform { lo: u64, hi: u64 },
-}
-
-impl From<DelaySpec> for Delay {
-    fn from(d: DelaySpec) -> Delay {
-        match d {
-            DelaySpec::Fixed(t) => Delay::Fixed(t),
-            DelaySpec::Uniform([lo, hi]) => Delay::Uniform { lo, hi },
-        }
-    }
-}
-
-/// How one directed link behaves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LinkModel {
-    pub delay: Delay,
-    pub loss_ppm: u32,
-    pub duplicate_ppm: u32,
-}
-
-#[derive(Clone, Debug)]
-pub struct Network {
-    /// `links[from * n + to]`.
-    pub links: Vec<LinkModel>,
-    pub node_count: usize,
-}
-
-impl Network {
-    pub fn link(&self, from: NodeId, to: NodeId) -> &LinkModel {
-        &self.links[from.index() * self.node_count + to.index()]
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fault {
-    pub at: Time,
-    pub action: FaultAction,
-    /// Index in the file's `faults` list.
-    pub index: usize,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FaultAction {
-    Crash(NodeId),
-    Restart(NodeId),
-    Partition(Vec<NodeSet>),
-    Cut { from: NodeSet, to: NodeSet },
-    Heal,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Filter {
-    pub start: Time,
-    pub end: Time,
-    pub from: NodeSet,
-    pub to: NodeSet,
-    /// Empty: any kind.
-    pub kinds: Vec<String>,
-    pub action: FilterAction,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FilterAction {
-    Drop,
-    Delay(u64),
-    HoldUntil(Time),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Request {
-    pub at: Time,
-    pub node: NodeId,
-    pub op: crate::op::Op,
-}
-
 // ---------------------------------------------------------------------------
 // Loading.
 
@@ -470,43 +359,24 @@ impl Scenario {
     pub fn from_spec(mut spec: ScenarioSpec, source: &str) -> Result<Scenario, InputError> {
         let err = |path: &str, msg: String| Err(InputError::new(source, msg).at(path));
 
-        let crate::protocols::ProtocolInfo {
-            variants,
-            checks,
-            message_kinds,
-            validate,
-            ..
-        } = match crate::protocols::find(&spec.protocol) {
-            Some(info) => info,
-            None => {
-                return err(
-                    "protocol",
-                    format!(
-                        "unknown protocol {:?}; expected one of: {}",
-                        spec.protocol,
-                        crate::protocols::names().join(", ")
-                    ),
-                );
-            }
-        };
-        if !variants.iter().any(|(v, _)| *v == spec.variant) {
-            let names: Vec<&str> = variants.iter().map(|(v, _)| *v).collect();
+        let Some(protocol) = ProtocolKind::from_name(&spec.protocol) else {
             return err(
-                "variant",
+                "protocol",
                 format!(
-                    "unknown variant {:?} of {}; expected one of: {}",
-                    spec.variant,
+                    "unknown protocol {:?}; expected one of: {}",
                     spec.protocol,
-                    names.join(", ")
+                    ProtocolKind::expected()
                 ),
             );
-        }
+        };
+        let info = protocol.info();
 
         // Nodes.
-        let node_specs = expand_nodes(&spec.nodes, source)?;
+        let node_specs = expand_nodes(&spec.nodes, &info, &spec.protocol, source)?;
         spec.nodes = NodesSpec::List(node_specs.clone());
         let mut nodes = Vec::with_capacity(node_specs.len());
         let mut by_name: BTreeMap<&str, NodeId> = BTreeMap::new();
+        let role_names = info.role_names();
         for (i, n) in node_specs.iter().enumerate() {
             let path = format!("nodes[{i}].name");
             if n.name.is_empty() || n.name.len() > limits::MAX_NAME_LEN {
@@ -518,6 +388,16 @@ impl Scenario {
                     ),
                 );
             }
+            if n.name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return err(
+                    &path,
+                    format!(
+                        "node name {:?} has a space or control character; names appear in \
+                         logs and diagrams, so they are single printable words",
+                        n.name
+                    ),
+                );
+            }
             if n.name == "*" {
                 return err(&path, "\"*\" means every node and cannot name one".into());
             }
@@ -525,10 +405,31 @@ impl Scenario {
             if by_name.insert(n.name.as_str(), id).is_some() {
                 return err(&path, format!("node name {:?} is used twice", n.name));
             }
-            nodes.push(Node {
+            let mut roles = RoleSet::default();
+            if n.roles.is_empty() {
+                for &row in &info.default_roles {
+                    roles.insert(row);
+                }
+            }
+            for (k, role) in n.roles.iter().enumerate() {
+                match role_names.iter().position(|r| r == role) {
+                    Some(row) => roles.insert(row),
+                    None => {
+                        return err(
+                            &format!("nodes[{i}].roles[{k}]"),
+                            format!(
+                                "unknown role {role:?} for {}; expected one of: {}",
+                                spec.protocol,
+                                role_names.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+            nodes.push(ClusterNode {
                 id,
                 name: n.name.clone(),
-                roles: n.roles.clone(),
+                roles,
             });
         }
         let n = nodes.len();
@@ -728,25 +629,33 @@ impl Scenario {
                 Some(names) => resolve(names, &format!("{path}.match.to"))?,
                 None => all,
             };
-            let kinds = match &f.matches.kind {
+            let names = match &f.matches.kind {
                 None => Vec::new(),
                 Some(KindNames::One(k)) => vec![k.clone()],
                 Some(KindNames::Many(ks)) => ks.clone(),
             };
-            for (k, kind) in kinds.iter().enumerate() {
-                if !message_kinds.contains(&kind.as_str()) {
-                    let p = match &f.matches.kind {
-                        Some(KindNames::Many(_)) => format!("{path}.match.kind[{k}]"),
-                        _ => format!("{path}.match.kind"),
-                    };
-                    return err(
-                        &p,
-                        format!(
-                            "unknown message kind {kind:?} for {}; expected one of: {}",
-                            spec.protocol,
-                            message_kinds.join(", ")
-                        ),
-                    );
+            let mut kinds = if names.is_empty() {
+                KindMask::ANY
+            } else {
+                KindMask(0)
+            };
+            for (k, kind) in names.iter().enumerate() {
+                match info.message_kinds.iter().position(|m| m == kind) {
+                    Some(row) => kinds.0 |= 1 << row,
+                    None => {
+                        let p = match &f.matches.kind {
+                            Some(KindNames::Many(_)) => format!("{path}.match.kind[{k}]"),
+                            _ => format!("{path}.match.kind"),
+                        };
+                        return err(
+                            &p,
+                            format!(
+                                "unknown message kind {kind:?} for {}; expected one of: {}",
+                                spec.protocol,
+                                info.message_kinds.join(", ")
+                            ),
+                        );
+                    }
                 }
             }
             let action = match f.action {
@@ -788,7 +697,18 @@ impl Scenario {
             check_time(r.at, source, &format!("{path}.at"))?;
             let node = resolve_one(&r.node, &format!("{path}.node"))?;
             let op = match &r.propose {
-                Some(v) => crate::op::Op::Propose(crate::value::Value::new(v)),
+                Some(v) => {
+                    if v.chars().any(char::is_control) {
+                        return err(
+                            &format!("{path}.propose"),
+                            format!(
+                                "the value {v:?} has a control character (a newline?); \
+                                 values are printed in logs and verdicts"
+                            ),
+                        );
+                    }
+                    crate::op::Op::Propose(crate::value::Value::new(v))
+                }
                 None => {
                     return err(
                         &path,
@@ -796,18 +716,34 @@ impl Scenario {
                     );
                 }
             };
-            requests.push((
-                i,
-                Request {
-                    at: Time(r.at),
-                    node,
-                    op,
-                },
-            ));
+            if info.serves != Serves::Proposals {
+                return err(
+                    &path,
+                    format!(
+                        "{} serves data operations from a \"workload\", not proposals",
+                        spec.protocol
+                    ),
+                );
+            }
+            requests.push(ScriptedRequest {
+                index: i,
+                at: Time(r.at),
+                node,
+                op,
+            });
         }
-        requests.sort_by_key(|(i, r)| (r.at, *i));
-        let requests = requests.into_iter().map(|(_, r)| r).collect();
+        requests.sort_by_key(|r| (r.at, r.index));
 
+        if spec.workload.is_some() && info.serves != Serves::Data {
+            return err(
+                "workload",
+                format!(
+                    "{} chooses one value from \"requests\" proposals; it serves no data \
+                     workload",
+                    spec.protocol
+                ),
+            );
+        }
         let workload = match &spec.workload {
             None => None,
             Some(w) => Some(w.validate(source, &|name: &str| by_name.get(name).copied(), n)?),
@@ -827,103 +763,30 @@ impl Scenario {
             );
         }
 
-        // Checks and expectations. The history checks need a workload, and the
-        // ghost check one whose elements are unique (append or set).
-        let ghost_applies = workload.as_ref().is_some_and(|w| {
-            matches!(
-                w.model,
-                crate::history::ModelKind::Append | crate::history::ModelKind::Set
-            )
-        });
-        let applies = |c: &str| match c {
-            "linearizability" => workload.is_some(),
-            "ghost" => ghost_applies,
-            _ => true,
-        };
-        let check_names: Vec<String> = if spec.checks.is_empty() {
-            checks
-                .iter()
-                .filter(|c| applies(c))
-                .map(|c| c.to_string())
-                .collect()
-        } else {
-            spec.checks.clone()
-        };
-        for (i, c) in check_names.iter().enumerate() {
-            if checks.contains(&c.as_str()) && !applies(c) {
-                let why = if workload.is_none() {
-                    "it judges the clients' history, and this scenario has no \"workload\""
-                } else {
-                    "it needs an append or set workload (unique elements)"
-                };
-                return err(
-                    &format!("checks[{i}]"),
-                    format!("check {c:?} does not apply: {why}"),
-                );
-            }
-        }
-        for (i, c) in check_names.iter().enumerate() {
-            if !checks.contains(&c.as_str()) {
-                return err(
-                    &format!("checks[{i}]"),
-                    format!(
-                        "unknown check {c:?} for {}; expected one of: {}",
-                        spec.protocol,
-                        checks.join(", ")
-                    ),
-                );
-            }
-        }
+        // Checks and expectations.
+        let checks = select_checks(&spec, &info, workload.as_ref(), source)?;
         if let Some(e) = &spec.expect {
-            if let Some(v) = &e.violation
-                && !check_names.contains(v)
-            {
-                {
-                    return err(
-                        "expect.violation",
-                        format!(
-                            "{v:?} is not among the checks this scenario runs ({})",
-                            check_names.join(", ")
-                        ),
-                    );
-                }
-            }
-            for (i, name) in e.holds.iter().flatten().enumerate() {
-                if !check_names.contains(name) {
-                    return err(
-                        &format!("expect.holds[{i}]"),
-                        format!(
-                            "{name:?} is not among the checks this scenario runs ({})",
-                            check_names.join(", ")
-                        ),
-                    );
-                }
-                if e.violation.as_ref() == Some(name) {
-                    return err(
-                        &format!("expect.holds[{i}]"),
-                        format!("{name:?} cannot both hold and be violated"),
-                    );
-                }
-            }
-            if e.chosen.is_some() && e.livelock == Some(true) {
-                return err(
-                    "expect",
-                    "\"chosen\" and \"livelock\": true contradict each other".into(),
-                );
-            }
-            if *e == ExpectSpec::default() {
-                return err(
-                    "expect",
-                    "expected at least one of \"chosen\", \"violation\", \"livelock\", \
-                     \"holds\""
-                        .into(),
-                );
-            }
+            validate_expect(e, &checks, &info, &spec.protocol, source)?;
         }
 
-        let scenario = Scenario {
+        // The protocol's own parts, last: it sees a validated cluster.
+        let cluster = Cluster { nodes };
+        let configured = protocol.configure(&ConfigureInput {
+            source,
+            protocol: &spec.protocol,
+            variant: spec.variant.as_deref(),
+            params: &spec.params,
+            cluster: &cluster,
+            requests: &requests,
+        })?;
+        spec.variant = Some(configured.variant.to_string());
+
+        Ok(Scenario {
             source: source.to_string(),
-            nodes,
+            protocol,
+            config: configured.config,
+            variant: configured.variant,
+            cluster,
             network: Network {
                 links,
                 node_count: n,
@@ -934,12 +797,10 @@ impl Scenario {
             workload,
             time_limit: Time(time_limit),
             event_limit,
-            checks: check_names,
+            checks,
             expect: spec.expect.clone(),
             spec,
-        };
-        validate(&scenario)?;
-        Ok(scenario)
+        })
     }
 
     /// The same scenario run with another seed.
@@ -949,26 +810,169 @@ impl Scenario {
     }
 
     pub fn node_name(&self, id: NodeId) -> &str {
-        &self.nodes[id.index()].name
+        self.cluster.name(id)
     }
 
     pub fn node_id(&self, name: &str) -> Option<NodeId> {
-        self.nodes.iter().find(|n| n.name == name).map(|n| n.id)
+        self.cluster.id(name)
     }
 
-    /// Parses the protocol's `params` object into its own type, with paths like
-    /// `params.timeout` in errors.
-    pub fn params<T: DeserializeOwned>(&self) -> Result<T, InputError> {
-        let value = serde_json::Value::Object(self.spec.params.clone());
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            InputError::new(&self.source, e.into_inner().to_string()).at(if path == "." {
-                "params".to_string()
-            } else {
-                format!("params.{path}")
-            })
-        })
+    /// The scenario's name, or its file when it has none.
+    pub fn title(&self) -> &str {
+        if self.spec.name.is_empty() {
+            &self.source
+        } else {
+            &self.spec.name
+        }
     }
+}
+
+/// The checks a scenario runs: those it names, or every one of the protocol's
+/// that applies to it.
+fn select_checks(
+    spec: &ScenarioSpec,
+    info: &ProtocolInfo,
+    workload: Option<&crate::workload::Workload>,
+    source: &str,
+) -> Result<Vec<CheckKind>, InputError> {
+    let applies = |c: CheckKind| match c.needs() {
+        Needs::Facts => Ok(()),
+        Needs::History if workload.is_some() => Ok(()),
+        Needs::UniqueElements
+            if workload.is_some_and(|w| {
+                matches!(
+                    w.model,
+                    crate::history::ModelKind::Append | crate::history::ModelKind::Set
+                )
+            }) =>
+        {
+            Ok(())
+        }
+        Needs::History | Needs::UniqueElements if workload.is_none() => Err(
+            "it judges the clients' history, and this scenario has no \"workload\"",
+        ),
+        Needs::History | Needs::UniqueElements => {
+            Err("it needs an append or set workload (unique elements)")
+        }
+    };
+    if spec.checks.is_empty() {
+        return Ok(info
+            .checks
+            .iter()
+            .copied()
+            .filter(|&c| applies(c).is_ok())
+            .collect());
+    }
+    let expected = || {
+        info.checks
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut checks = Vec::with_capacity(spec.checks.len());
+    for (i, name) in spec.checks.iter().enumerate() {
+        let path = format!("checks[{i}]");
+        let check = CheckKind::from_name(name)
+            .filter(|c| info.checks.contains(c))
+            .ok_or_else(|| {
+                InputError::new(
+                    source,
+                    format!(
+                        "unknown check {name:?} for {}; expected one of: {}",
+                        spec.protocol,
+                        expected()
+                    ),
+                )
+                .at(&path)
+            })?;
+        if let Err(why) = applies(check) {
+            return Err(InputError::new(
+                source,
+                format!("check {name:?} does not apply: {why}"),
+            )
+            .at(&path));
+        }
+        if checks.contains(&check) {
+            return Err(InputError::new(source, format!("check {name:?} is named twice")).at(&path));
+        }
+        checks.push(check);
+    }
+    Ok(checks)
+}
+
+/// An `expect` must be about checks that run and outcomes the protocol has.
+fn validate_expect(
+    e: &ExpectSpec,
+    checks: &[CheckKind],
+    info: &ProtocolInfo,
+    protocol: &str,
+    source: &str,
+) -> Result<(), InputError> {
+    let err = |path: &str, msg: String| Err(InputError::new(source, msg).at(path));
+    let running = || {
+        checks
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let runs = |name: &str| CheckKind::from_name(name).is_some_and(|c| checks.contains(&c));
+    if let Some(v) = &e.violation
+        && !runs(v)
+    {
+        return err(
+            "expect.violation",
+            format!("{v:?} is not among the checks this scenario runs ({})", running()),
+        );
+    }
+    for (i, name) in e.holds.iter().flatten().enumerate() {
+        if !runs(name) {
+            return err(
+                &format!("expect.holds[{i}]"),
+                format!(
+                    "{name:?} is not among the checks this scenario runs ({})",
+                    running()
+                ),
+            );
+        }
+        if e.violation.as_ref() == Some(name) {
+            return err(
+                &format!("expect.holds[{i}]"),
+                format!("{name:?} cannot both hold and be violated"),
+            );
+        }
+    }
+    for (word, given) in [
+        (OutcomeWord::Chosen, e.chosen.is_some()),
+        (OutcomeWord::Livelock, e.livelock.is_some()),
+    ] {
+        if given && !info.outcomes.contains(&word) {
+            return err(
+                &format!("expect.{}", word.name()),
+                format!(
+                    "{protocol} has no {:?} outcome ({}); expect \"violation\" or \"holds\" \
+                     instead",
+                    word.name(),
+                    word.about()
+                ),
+            );
+        }
+    }
+    if e.chosen.is_some() && e.livelock == Some(true) {
+        return err(
+            "expect",
+            "\"chosen\" and \"livelock\": true contradict each other".into(),
+        );
+    }
+    if *e == ExpectSpec::default() {
+        return err(
+            "expect",
+            "expected at least one of \"chosen\", \"violation\", \"livelock\", \"holds\""
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// Deserialises JSON text with the JSON path and line/column of any error.
@@ -1008,7 +1012,12 @@ fn json_error(e: serde_json::Error, source: &str, path: &str) -> InputError {
     err
 }
 
-fn expand_nodes(spec: &NodesSpec, source: &str) -> Result<Vec<NodeSpec>, InputError> {
+fn expand_nodes(
+    spec: &NodesSpec,
+    info: &ProtocolInfo,
+    protocol: &str,
+    source: &str,
+) -> Result<Vec<NodeSpec>, InputError> {
     let too_many = |count: u64| {
         InputError::new(
             source,
@@ -1026,23 +1035,42 @@ fn expand_nodes(spec: &NodesSpec, source: &str) -> Result<Vec<NodeSpec>, InputEr
             }
             list.clone()
         }
-        NodesSpec::Counts(c) => {
-            let total = c
-                .proposers
-                .saturating_add(c.acceptors)
-                .saturating_add(c.learners)
-                .saturating_add(c.replicas);
+        NodesSpec::Counts(counts) => {
+            // Each role's plural, then "replicas" (nodes with the default roles).
+            // A role that is exactly the default is left unwritten, as a listed
+            // node without "roles" would be.
+            let mut groups: Vec<(&str, &str, Option<&str>)> = info
+                .roles
+                .iter()
+                .enumerate()
+                .map(|(row, &(name, plural, prefix))| {
+                    let explicit = info.default_roles != [row];
+                    (plural, prefix, explicit.then_some(name))
+                })
+                .collect();
+            if !groups.iter().any(|g| g.0 == "replicas") {
+                groups.push(("replicas", "N", None));
+            }
+            for key in counts.keys() {
+                if !groups.iter().any(|g| g.0 == key) {
+                    let expected: Vec<&str> = groups.iter().map(|g| g.0).collect();
+                    return Err(InputError::new(
+                        source,
+                        format!(
+                            "unknown role count {key:?} for {protocol}; expected one of: {}",
+                            expected.join(", ")
+                        ),
+                    )
+                    .at(format!("nodes.{key}")));
+                }
+            }
+            let total = counts.values().fold(0u64, |a, &b| a.saturating_add(b));
             if total > limits::MAX_NODES as u64 {
                 return Err(too_many(total));
             }
             let mut list = Vec::new();
-            for (count, prefix, role) in [
-                (c.proposers, "P", Some("proposer")),
-                (c.acceptors, "A", Some("acceptor")),
-                (c.learners, "L", Some("learner")),
-                (c.replicas, "N", None),
-            ] {
-                for k in 1..=count {
+            for (plural, prefix, role) in groups {
+                for k in 1..=counts.get(plural).copied().unwrap_or(0) {
                     list.push(NodeSpec {
                         name: format!("{prefix}{k}"),
                         roles: role.into_iter().map(str::to_string).collect(),

@@ -15,7 +15,8 @@ use crate::history::{Input, Output};
 use crate::ids::{MessageId, RequestId};
 use crate::net::DropReason;
 use crate::op::{Op, Reply};
-use crate::scenario::ScenarioSpec;
+use crate::named::Named;
+use crate::scenario::{Scenario, ScenarioSpec};
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -39,15 +40,219 @@ pub struct Header {
 }
 
 impl Header {
-    pub fn new(spec: &ScenarioSpec) -> Header {
+    pub fn new(scenario: &Scenario) -> Header {
         Header {
             parliament: env!("CARGO_PKG_VERSION").to_string(),
             format: FORMAT_VERSION,
-            protocol: spec.protocol.clone(),
-            variant: spec.variant.clone(),
-            seed: spec.seed,
-            scenario: spec.clone(),
+            protocol: scenario.protocol.name().to_string(),
+            variant: scenario.variant.to_string(),
+            seed: scenario.spec.seed,
+            scenario: scenario.spec.clone(),
         }
+    }
+
+    /// Validates the embedded scenario and checks that the header's own
+    /// protocol, variant and seed say the same as it does: a trace whose
+    /// header disagrees with itself is refused rather than half believed.
+    pub fn scenario(&self, source: &str) -> Result<Scenario, InputError> {
+        let scenario = Scenario::from_spec(self.scenario.clone(), &format!("{source} (header)"))?;
+        let mismatch = |field: &str, header: String, embedded: String| {
+            Err(InputError::new(
+                source,
+                format!(
+                    "the header says {field} {header}, but its scenario runs {embedded}: \
+                     the trace was edited or corrupted"
+                ),
+            )
+            .at(field)
+            .at_line(1))
+        };
+        if self.protocol != scenario.protocol.name() {
+            return mismatch(
+                "protocol",
+                self.protocol.clone(),
+                scenario.protocol.name().to_string(),
+            );
+        }
+        if self.variant != scenario.variant {
+            return mismatch("variant", self.variant.clone(), scenario.variant.to_string());
+        }
+        if self.seed != scenario.spec.seed {
+            return mismatch(
+                "seed",
+                self.seed.to_string(),
+                scenario.spec.seed.to_string(),
+            );
+        }
+        Ok(scenario)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Trace lines read back.
+
+/// One trace line after the header, read back as a typed record: what
+/// `judge`, and every renderer that reads a trace file, works from. Protocol
+/// payloads (messages, timers, disk writes, replies, scripted operations) stay
+/// JSON, next to the names that say what they are.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Record {
+    pub t: Time,
+    pub seq: u64,
+    #[serde(flatten)]
+    pub event: RecordedEvent,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RecordedEvent {
+    Request {
+        node: String,
+        #[serde(default)]
+        client: Option<String>,
+        request: RequestId,
+        op: serde_json::Value,
+        #[serde(default)]
+        node_down: bool,
+    },
+    Invoke {
+        client: String,
+        request: RequestId,
+        /// The operation in the history format's fields (`f`, `key`, `value`, ...).
+        #[serde(flatten)]
+        op: serde_json::Map<String, serde_json::Value>,
+    },
+    Complete {
+        client: String,
+        request: RequestId,
+        outcome: CompletionWord,
+        #[serde(default)]
+        value: Option<serde_json::Value>,
+    },
+    Send {
+        mid: MessageId,
+        from: String,
+        to: String,
+        msg: serde_json::Value,
+    },
+    Duplicate {
+        mid: MessageId,
+        copy: MessageId,
+    },
+    Deliver {
+        mid: MessageId,
+        from: String,
+        to: String,
+    },
+    Drop {
+        mid: MessageId,
+        from: String,
+        to: String,
+        reason: DropReason,
+    },
+    Timer {
+        node: String,
+        timer: serde_json::Value,
+    },
+    Persist {
+        node: String,
+        write: serde_json::Value,
+    },
+    Fact {
+        node: String,
+        #[serde(flatten)]
+        fact: Fact,
+    },
+    Reply {
+        node: String,
+        request: RequestId,
+        reply: serde_json::Value,
+    },
+    Crash {
+        node: String,
+    },
+    Restart {
+        node: String,
+    },
+    Partition {
+        groups: Vec<Vec<String>>,
+    },
+    Cut {
+        from: Vec<String>,
+        to: Vec<String>,
+    },
+    Heal,
+    End {
+        reason: EndReason,
+        events: u64,
+    },
+}
+
+/// How a client's operation ended, as `complete` lines write it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompletionWord {
+    Ok,
+    Fail,
+    Info,
+}
+
+/// The longest trace line read back (a primary's state transfer can be long).
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// Reads lines of at most [`MAX_LINE_BYTES`] from a trace, and keeps the
+/// SHA-256 of every byte read so far, so a trace is hashed as it streams by.
+pub struct TraceLines {
+    reader: Box<dyn BufRead>,
+    hasher: Sha256,
+    /// 1-based number of the last line read.
+    pub line_no: usize,
+    buf: Vec<u8>,
+}
+
+impl TraceLines {
+    pub fn new(reader: Box<dyn BufRead>) -> TraceLines {
+        TraceLines {
+            reader,
+            hasher: Sha256::new(),
+            line_no: 0,
+            buf: Vec::new(),
+        }
+    }
+
+    /// The next line without its newline; `Ok(None)` at the end.
+    pub fn next_line(&mut self) -> io::Result<Option<String>> {
+        self.buf.clear();
+        let limit = MAX_LINE_BYTES as u64 + 1;
+        let n = io::Read::take(&mut self.reader, limit).read_until(b'\n', &mut self.buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line_no += 1;
+        self.hasher.update(&self.buf);
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+        } else if n as u64 == limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("line {} is longer than {MAX_LINE_BYTES} bytes", self.line_no),
+            ));
+        }
+        String::from_utf8(std::mem::take(&mut self.buf))
+            .map(Some)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
+    }
+
+    /// The SHA-256 (hex) of everything read so far.
+    pub fn sha256(&self) -> String {
+        hex(&self.hasher.clone().finalize())
+    }
+}
+
+impl Iterator for TraceLines {
+    type Item = io::Result<String>;
+    fn next(&mut self) -> Option<io::Result<String>> {
+        self.next_line().transpose()
     }
 }
 
@@ -167,113 +372,6 @@ pub enum Event<'a, M, T, W> {
     },
 }
 
-/// A human-readable line for an event (the `run` log).
-pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, T, W>) -> String {
-    match ev {
-        Event::Request {
-            node,
-            client,
-            request,
-            op,
-            node_down,
-        } => {
-            let op = match op {
-                Op::Propose(v) => format!("propose {v}"),
-                Op::Data(input) => input.to_string(),
-            };
-            let from = client.map(|c| format!(" from {c}")).unwrap_or_default();
-            if *node_down {
-                format!("{node:<4} request {request}{from}: {op} — lost, node is down")
-            } else {
-                format!("{node:<4} request {request}{from}: {op}")
-            }
-        }
-        Event::Invoke {
-            client,
-            request,
-            op,
-        } => format!("{client:<4} invokes {request}: {op}"),
-        Event::Complete {
-            client,
-            request,
-            outcome,
-            value,
-        } => match value {
-            Some(v) => format!("{client:<4} completes {request}: {outcome} {v}"),
-            None if *outcome == "info" => {
-                format!("{client:<4} gives up on {request}: info (outcome unknown)")
-            }
-            None => format!("{client:<4} completes {request}: {outcome}"),
-        },
-        Event::Send { mid, from, to, msg } => format!("{from:<4} → {to:<4} {msg}  [{mid}]"),
-        Event::Duplicate { mid, copy } => format!("     network duplicates {mid} as {copy}"),
-        Event::Deliver { mid, from, to, msg } => format!("{to:<4} ← {from:<4} {msg}  [{mid}]"),
-        Event::Drop {
-            mid,
-            from,
-            to,
-            reason,
-            msg,
-        } => {
-            let why = match reason {
-                DropReason::Loss => "lost",
-                DropReason::Partition => "dropped by a partition",
-                DropReason::Filter => "dropped by a filter",
-                DropReason::Crashed => "dropped: destination is down",
-            };
-            format!("{from:<4} ✗ {to:<4} {msg}  [{mid}] {why}")
-        }
-        Event::Timer { node, timer } => format!("{node:<4} timer {timer:?} fires"),
-        Event::Persist { node, write } => format!(
-            "{node:<4} persists {}",
-            serde_json::to_string(write).unwrap_or_default()
-        ),
-        Event::Fact { node, fact } => format!("{node:<4} ★ {}", describe_fact(fact)),
-        Event::Reply {
-            node,
-            request,
-            reply,
-        } => match reply {
-            Reply::Chosen(v) => format!("{node:<4} answers {request}: chosen {v}"),
-            Reply::Ok(output) => format!("{node:<4} answers {request}: ok {output}"),
-            Reply::Fail { reason, .. } => format!("{node:<4} answers {request}: failed ({reason})"),
-        },
-        Event::Crash { node } => format!("{node:<4} ☠ crashes"),
-        Event::Restart { node } => format!("{node:<4} ↻ restarts from its disk"),
-        Event::Partition { groups } => {
-            let g: Vec<String> = groups
-                .iter()
-                .map(|g| format!("{{{}}}", g.join(", ")))
-                .collect();
-            format!("network partitioned: {}", g.join(" | "))
-        }
-        Event::Cut { from, to } => {
-            format!("network cut: {} ↛ {}", from.join(", "), to.join(", "))
-        }
-        Event::Heal => "network healed".to_string(),
-        Event::End { reason, events } => {
-            format!("end of run ({}, {events} events)", reason.as_str())
-        }
-    }
-}
-
-fn describe_fact(fact: &Fact) -> String {
-    match fact {
-        Fact::Promised { ballot } => format!("promised {ballot}"),
-        Fact::Accepted { ballot, value } => format!("accepted ({ballot}, {value})"),
-        Fact::Proposed {
-            ballot,
-            value,
-            adopted: true,
-        } => format!("proposes ({ballot}, {value}), adopting the reported value"),
-        Fact::Proposed { ballot, value, .. } => format!("proposes ({ballot}, {value})"),
-        Fact::Learned { value } => format!("learned {value}"),
-        Fact::Leading { epoch } => format!("leads epoch {epoch}"),
-        Fact::Stored { request, epoch } => format!("stores {request} in epoch {epoch}"),
-        Fact::Served { request, epoch } => format!("serves read {request} in epoch {epoch}"),
-    }
-}
-
 /// Compares a re-run, line by line, with a recorded trace.
 pub struct Comparer {
     lines: Box<dyn Iterator<Item = io::Result<String>>>,
@@ -355,7 +453,6 @@ pub struct TraceOutput {
     log_budget: Option<u64>,
     log_suppressed: u64,
     log_sink: Option<Box<dyn Write>>,
-    seq: u64,
     buf: Vec<u8>,
     since_flush: u32,
     io_error: Option<io::Error>,
@@ -410,14 +507,14 @@ impl TraceOutput {
         self.write_bytes(&line);
     }
 
-    pub fn event<M, T, W>(&mut self, t: Time, ev: &Event<'_, M, T, W>)
+    /// Writes event number `seq` (the world numbers its events, so a cloned
+    /// world goes on numbering where the original was).
+    pub fn event<M, T, W>(&mut self, t: Time, seq: u64, ev: &Event<'_, M, T, W>)
     where
         M: Serialize + Display,
         T: Serialize + std::fmt::Debug,
         W: Serialize,
     {
-        let seq = self.seq;
-        self.seq += 1;
         if self.wants_json() {
             self.buf.clear();
             // {"t":..,"seq":.., then the event's own fields.
@@ -438,7 +535,7 @@ impl TraceOutput {
             if *budget > 0 {
                 *budget -= 1;
                 if let Some(w) = self.log_sink.as_mut() {
-                    let _ = writeln!(w, "{:>8}  {}", t.0, describe(ev));
+                    let _ = writeln!(w, "{:>8}  {}", t.0, crate::render::log::describe(ev));
                 }
             } else {
                 self.log_suppressed += 1;
@@ -499,26 +596,29 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Opens a recorded trace: its header, and an iterator over the remaining lines.
-#[allow(clippy::type_complexity)]
-pub fn open(
-    path: &std::path::Path,
-) -> Result<(Header, Box<dyn Iterator<Item = io::Result<String>>>), InputError> {
+/// Opens a recorded trace (`-`: standard input): its header, and a reader of
+/// the remaining lines that hashes what it reads.
+pub fn open(path: &std::path::Path) -> Result<(Header, TraceLines), InputError> {
     let source = path.display().to_string();
-    let file = std::fs::File::open(path)
-        .map_err(|e| InputError::new(&source, format!("cannot open the trace: {e}")))?;
-    let mut lines = io::BufReader::new(file).lines();
-    let first = match lines.next() {
-        None => {
+    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        Box::new(io::BufReader::with_capacity(1 << 16, io::stdin()))
+    } else {
+        let file = std::fs::File::open(path)
+            .map_err(|e| InputError::new(&source, format!("cannot open the trace: {e}")))?;
+        Box::new(io::BufReader::with_capacity(1 << 16, file))
+    };
+    let mut lines = TraceLines::new(reader);
+    let first = match lines.next_line() {
+        Ok(None) => {
             return Err(InputError::new(
                 &source,
                 "the trace is empty: expected a header line first",
             ));
         }
-        Some(Err(e)) => {
+        Err(e) => {
             return Err(InputError::new(&source, format!("cannot read the trace: {e}")).at_line(1));
         }
-        Some(Ok(line)) => line,
+        Ok(Some(line)) => line,
     };
     let header: Header = crate::scenario::from_json_text(&first, &source).map_err(|mut e| {
         e.message = format!("not a trace header: {}", e.message);
@@ -537,7 +637,7 @@ pub fn open(
         )
         .at_line(1));
     }
-    Ok((header, Box::new(lines)))
+    Ok((header, lines))
 }
 
 /// A cloneable in-memory writer: the trace of a run kept in memory (tests, the

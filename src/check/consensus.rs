@@ -7,10 +7,9 @@
 //!   had been chosen by then.
 //! - `validity`: every chosen value was proposed by a client.
 
-use super::{CheckResult, Verdict};
+use super::{CheckKind, CheckReport};
 use crate::ballot::Ballot;
-use crate::engine::FactRecord;
-use crate::fact::Fact;
+use crate::fact::{Fact, FactRecord};
 use crate::ids::NodeId;
 use crate::time::Time;
 use crate::value::Value;
@@ -85,7 +84,7 @@ pub fn agreement(
     facts: &[FactRecord],
     majority: usize,
     name: &dyn Fn(NodeId) -> String,
-) -> CheckResult {
+) -> CheckReport {
     let chosen = chosen(facts, majority);
     let mut evidence = Vec::new();
     if let Some(first) = chosen.first()
@@ -113,15 +112,7 @@ pub fn agreement(
             ));
         }
     }
-    CheckResult {
-        name: "agreement".into(),
-        verdict: if evidence.is_empty() {
-            Verdict::Ok
-        } else {
-            Verdict::Violated
-        },
-        evidence,
-    }
+    CheckReport::from_evidence(CheckKind::Agreement, evidence)
 }
 
 /// Every chosen value was proposed by a client.
@@ -130,26 +121,19 @@ pub fn validity(
     majority: usize,
     proposed: &[Value],
     name: &dyn Fn(NodeId) -> String,
-) -> CheckResult {
+) -> CheckReport {
     let evidence: Vec<String> = chosen(facts, majority)
         .iter()
         .filter(|c| !proposed.contains(&c.value))
         .map(|c| format!("{}; but no client proposed it", describe_chosen(c, name)))
         .collect();
-    CheckResult {
-        name: "validity".into(),
-        verdict: if evidence.is_empty() {
-            Verdict::Ok
-        } else {
-            Verdict::Violated
-        },
-        evidence,
-    }
+    CheckReport::from_evidence(CheckKind::Validity, evidence)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::CheckVerdict;
 
     fn accepted(t: u64, node: u32, ballot: u64, value: &str) -> FactRecord {
         FactRecord {
@@ -183,7 +167,7 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].value, Value::new("X"));
         assert_eq!(c[0].at, Time(2));
-        assert_eq!(agreement(&facts, 2, &name).verdict, Verdict::Ok);
+        assert_eq!(agreement(&facts, 2, &name).verdict, CheckVerdict::Holds);
     }
 
     #[test]
@@ -207,7 +191,7 @@ mod tests {
             accepted(4, 2, 2, "Y"),
         ];
         let r = agreement(&facts, 2, &name);
-        assert_eq!(r.verdict, Verdict::Violated);
+        assert_eq!(r.verdict, CheckVerdict::Violated);
         assert!(r.evidence[0].contains("X and Y"), "{:?}", r.evidence);
         assert!(r.evidence[2].contains("A2 at t=3"), "{:?}", r.evidence);
     }
@@ -220,27 +204,27 @@ mod tests {
             accepted(3, 1, 2, "X"),
             accepted(4, 2, 2, "X"),
         ];
-        assert_eq!(agreement(&facts, 2, &name).verdict, Verdict::Ok);
+        assert_eq!(agreement(&facts, 2, &name).verdict, CheckVerdict::Holds);
     }
 
     #[test]
     fn learning_an_unchosen_value_violates_agreement() {
         let facts = vec![accepted(1, 0, 1, "X"), learned(2, 3, "X")];
-        assert_eq!(agreement(&facts, 2, &name).verdict, Verdict::Violated);
+        assert_eq!(agreement(&facts, 2, &name).verdict, CheckVerdict::Violated);
         let early = vec![
             accepted(1, 0, 1, "X"),
             learned(2, 3, "X"),
             accepted(3, 1, 1, "X"),
         ];
-        assert_eq!(agreement(&early, 2, &name).verdict, Verdict::Violated);
+        assert_eq!(agreement(&early, 2, &name).verdict, CheckVerdict::Violated);
     }
 
     #[test]
     fn validity_needs_a_proposal() {
         let facts = vec![accepted(1, 0, 1, "Z"), accepted(2, 1, 1, "Z")];
         let r = validity(&facts, 2, &[Value::new("X")], &name);
-        assert_eq!(r.verdict, Verdict::Violated);
+        assert_eq!(r.verdict, CheckVerdict::Violated);
         let r = validity(&facts, 2, &[Value::new("Z")], &name);
-        assert_eq!(r.verdict, Verdict::Ok);
+        assert_eq!(r.verdict, CheckVerdict::Holds);
     }
 }

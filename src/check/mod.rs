@@ -1,5 +1,7 @@
 //! Checkers: functions over what a run recorded (facts, replies, histories) that
 //! say whether a property held, and if not, which events prove it.
+//!
+//! Checkers read facts and histories only; none of them imports the engine.
 
 pub mod bench;
 pub mod consensus;
@@ -8,34 +10,122 @@ pub mod ghost;
 pub mod linearizability;
 pub mod models;
 
-use serde::Serialize;
+use crate::named::{NameRow, Named};
+use serde::{Serialize, Serializer};
+
+/// The checks a scenario can ask for. Each protocol lists the ones it supports;
+/// with no `checks` in a scenario, every one that applies runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CheckKind {
+    Agreement,
+    Validity,
+    Linearizability,
+    Ghost,
+}
+
+impl Named for CheckKind {
+    const TABLE: &'static [NameRow<CheckKind>] = &[
+        NameRow {
+            value: CheckKind::Agreement,
+            name: "agreement",
+            about: "at most one value is chosen (a majority accepted it in one ballot)",
+        },
+        NameRow {
+            value: CheckKind::Validity,
+            name: "validity",
+            about: "a chosen value is one that some client proposed",
+        },
+        NameRow {
+            value: CheckKind::Linearizability,
+            name: "linearizability",
+            about: "what the clients saw could have happened on one copy, in real-time order",
+        },
+        NameRow {
+            value: CheckKind::Ghost,
+            name: "ghost",
+            about: "no write missing from a read reappears in a later read (seed 002)",
+        },
+    ];
+}
+
+/// What a check reads, and so when it applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// Protocol facts only: applies to every run of a protocol that lists it.
+    Facts,
+    /// The clients' history: needs a `workload`.
+    History,
+    /// A history whose written elements are unique: an append or set workload.
+    UniqueElements,
+}
+
+impl CheckKind {
+    pub fn needs(self) -> Needs {
+        match self {
+            CheckKind::Agreement | CheckKind::Validity => Needs::Facts,
+            CheckKind::Linearizability => Needs::History,
+            CheckKind::Ghost => Needs::UniqueElements,
+        }
+    }
+}
+
+impl Serialize for CheckKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
 
 /// The outcome of one check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Ok,
+pub enum CheckVerdict {
+    /// The property held (written "ok").
+    #[serde(rename = "ok")]
+    Holds,
     Violated,
     /// The check could not decide (e.g. its time budget ran out).
     Unknown,
 }
 
-impl Verdict {
-    pub fn as_str(&self) -> &'static str {
+impl CheckVerdict {
+    pub fn as_str(self) -> &'static str {
         match self {
-            Verdict::Ok => "ok",
-            Verdict::Violated => "violated",
-            Verdict::Unknown => "unknown",
+            CheckVerdict::Holds => "ok",
+            CheckVerdict::Violated => "violated",
+            CheckVerdict::Unknown => "unknown",
         }
     }
 }
 
 /// A check's verdict with the evidence a person needs to believe it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CheckResult {
-    /// Stable identifier: "agreement", "validity", "linearizability", "ghost", ...
-    pub name: String,
-    pub verdict: Verdict,
+pub struct CheckReport {
+    pub check: CheckKind,
+    pub verdict: CheckVerdict,
     /// One line per piece of evidence (the events that prove a violation).
     pub evidence: Vec<String>,
+}
+
+impl CheckReport {
+    /// A safety check's report: it holds exactly when there is no evidence
+    /// against it.
+    pub fn from_evidence(check: CheckKind, evidence: Vec<String>) -> CheckReport {
+        CheckReport {
+            check,
+            verdict: if evidence.is_empty() {
+                CheckVerdict::Holds
+            } else {
+                CheckVerdict::Violated
+            },
+            evidence,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_check_table_is_sound() {
+        crate::named::assert_table_sound::<super::CheckKind>();
+    }
 }

@@ -1,6 +1,7 @@
 //! `parliament list` and `parliament protocols`.
 
-use crate::protocols;
+use crate::named::Named;
+use crate::protocols::ProtocolKind;
 use crate::scenario::Scenario;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -59,12 +60,14 @@ pub fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 pub struct ProtocolsArgs {}
 
 pub fn protocols_command(_args: &ProtocolsArgs) -> i32 {
-    for p in protocols::ALL {
-        println!("{:<14} {}", p.name, p.summary);
-        for (variant, what) in p.variants {
+    for row in ProtocolKind::TABLE {
+        let info = row.value.info();
+        println!("{:<14} {}", row.name, row.about);
+        for (variant, what) in &info.variants {
             println!("    {variant:<16} {what}");
         }
-        println!("    checks: {}", p.checks.join(", "));
+        let checks: Vec<&str> = info.checks.iter().map(|c| c.name()).collect();
+        println!("    checks: {}", checks.join(", "));
     }
     0
 }

@@ -1,6 +1,8 @@
 //! `parliament run` and `parliament replay`.
 
-use crate::run::{RunReport, run};
+use crate::judge::RunReport;
+use crate::named::Named;
+use crate::run::run;
 use crate::scenario::Scenario;
 use crate::trace::{self, Comparer, TraceOutput};
 use clap::Args;
@@ -83,10 +85,10 @@ pub fn run_command(args: &RunArgs) -> i32 {
         );
         println!(
             "protocol {} ({}), seed {}, {} nodes\n",
-            scenario.spec.protocol,
-            scenario.spec.variant,
+            scenario.protocol.name(),
+            scenario.variant,
             scenario.spec.seed,
-            scenario.nodes.len()
+            scenario.cluster.len()
         );
         out = out.logged(Box::new(io::stdout()), args.log_limit);
     }
@@ -145,7 +147,7 @@ pub fn print_verdicts(report: &RunReport) {
         );
     }
     for c in &report.checks {
-        let _ = writeln!(o, "check {:<16} {}", c.name, c.verdict.as_str());
+        let _ = writeln!(o, "check {:<16} {}", c.check.name(), c.verdict.as_str());
         for line in &c.evidence {
             let _ = writeln!(o, "    {line}");
         }
@@ -190,22 +192,15 @@ pub fn replay_command(args: &ReplayArgs) -> i32 {
             return 2;
         }
     };
-    let source = format!("{} (header)", args.trace.display());
-    let scenario = match Scenario::from_spec(header.scenario.clone(), &source) {
+    let scenario = match header.scenario(&args.trace.display().to_string()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
-    if header.parliament != env!("CARGO_PKG_VERSION") {
-        eprintln!(
-            "note: the trace was written by parliament {}, this is {}",
-            header.parliament,
-            env!("CARGO_PKG_VERSION")
-        );
-    }
-    let out = TraceOutput::new().compared_with(Comparer::new(lines));
+    note_version(&header);
+    let out = TraceOutput::new().compared_with(Comparer::new(Box::new(lines)));
     let (report, out) = match run(&scenario, out) {
         Ok(x) => x,
         Err(e) => {
@@ -216,11 +211,12 @@ pub fn replay_command(args: &ReplayArgs) -> i32 {
     match out.comparer.and_then(|c| c.divergence) {
         None => {
             println!(
-                "replay of {}: identical ({} events, {} seed {})",
+                "replay of {}: identical ({} events, {} {} seed {})",
                 args.trace.display(),
                 report.record.stats.events,
-                header.protocol,
-                header.seed
+                report.protocol,
+                report.variant,
+                report.seed
             );
             0
         }
@@ -240,6 +236,17 @@ pub fn replay_command(args: &ReplayArgs) -> i32 {
             );
             1
         }
+    }
+}
+
+/// Says so when a trace was written by another version of parliament.
+fn note_version(header: &trace::Header) {
+    if header.parliament != env!("CARGO_PKG_VERSION") {
+        eprintln!(
+            "note: the trace was written by parliament {}, this is {}",
+            header.parliament,
+            env!("CARGO_PKG_VERSION")
+        );
     }
 }
 
@@ -264,30 +271,15 @@ pub struct JudgeArgs {
 }
 
 pub fn judge_command(args: &JudgeArgs) -> i32 {
-    let (scenario, record) = match crate::recorded::read_trace(&args.trace) {
+    let read = match crate::recorded::read_trace(&args.trace) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
-    let sha = match std::fs::read(&args.trace) {
-        Ok(bytes) => {
-            use sha2::Digest;
-            let digest = sha2::Sha256::digest(&bytes);
-            Some(
-                digest
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>(),
-            )
-        }
-        Err(e) => {
-            eprintln!("error: {}: {e}", args.trace.display());
-            return 2;
-        }
-    };
-    let report = crate::run::judge(&scenario, record, sha);
+    note_version(&read.header);
+    let report = crate::judge::judge(&read.scenario, read.record, Some(read.sha256));
     if args.json {
         let summary = serde_json::to_string(&report.summary()).expect("summary serialises");
         println!("{summary}");

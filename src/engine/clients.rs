@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, VecDeque};
 const MAX_REDIRECTS: u32 = 8;
 
 /// All clients of a run and what they share.
+#[derive(Clone)]
 pub(super) struct Clients {
     workload: Workload,
     sims: Vec<ClientSim>,
@@ -33,6 +34,7 @@ pub(super) struct Clients {
     next_request: u64,
 }
 
+#[derive(Clone)]
 struct ClientSim {
     /// Position in the workload's node rotation of the node to try next.
     rotation: usize,
@@ -41,6 +43,7 @@ struct ClientSim {
     ready: VecDeque<ScriptedOp>,
 }
 
+#[derive(Clone)]
 struct Waiting {
     op: OpHandle,
     request: RequestId,
@@ -55,6 +58,7 @@ struct Waiting {
 }
 
 /// A request on its way to a node, or an answer on its way back.
+#[derive(Clone)]
 pub(super) enum ClientMail {
     Arrive {
         client: usize,
@@ -178,9 +182,11 @@ impl<P: Protocol> World<'_, P> {
             maybe_applied: false,
         });
         if self.tracing {
+            let seq = self.take_seq();
             let clients = self.clients.as_ref().expect("present");
             self.out.event(
                 now,
+                seq,
                 &Ev::<'_, P>::Invoke {
                     client: clients.name(client),
                     request,
@@ -230,9 +236,11 @@ impl<P: Protocol> World<'_, P> {
             } => {
                 let down = self.slots[node.index()].node.is_none();
                 if self.tracing {
+                    let seq = self.take_seq();
                     let clients = self.clients.as_ref().expect("present");
                     self.out.event(
                         self.now,
+                        seq,
                         &Ev::<'_, P>::Request {
                             node: self.scenario.node_name(node),
                             client: Some(clients.name(client)),
@@ -328,6 +336,7 @@ impl<P: Protocol> World<'_, P> {
 
     fn complete(&mut self, client: usize, outcome: Outcome) {
         let now = self.now;
+        let seq = if self.tracing { self.take_seq() } else { 0 };
         let clients = self.clients.as_mut().expect("present");
         let w = clients.sims[client].waiting.take().expect("waiting");
         clients.owner.remove(&w.request);
@@ -341,6 +350,7 @@ impl<P: Protocol> World<'_, P> {
             };
             self.out.event(
                 now,
+                seq,
                 &Ev::<'_, P>::Complete {
                     client: clients.name(client),
                     request: w.request,

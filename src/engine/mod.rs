@@ -9,34 +9,20 @@
 mod clients;
 mod queue;
 
-use crate::fact::Fact;
+use crate::check::{CheckKind, Needs};
+use crate::fact::FactRecord;
+use crate::fault::FaultAction;
 use crate::ids::{ClientId, MessageId, NodeId, RequestId};
+use crate::named::Named;
 use crate::net::{DropReason, NetworkState};
-use crate::op::{ClientRequest, Reply};
-use crate::protocol::{Ctx, DurableState, Effect, Protocol};
+use crate::op::ClientRequest;
+use crate::protocol::{Ctx, DurableState, Effect, Message, Protocol};
 use crate::rng::{DetRng, stream};
-use crate::scenario::{FaultAction, Scenario};
+use crate::scenario::Scenario;
 use crate::time::Time;
 use crate::trace::{EndReason, Event, TraceOutput};
 pub use queue::EventQueue;
 use serde::Serialize;
-
-/// A fact as recorded during a run: what the checkers read.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct FactRecord {
-    pub t: Time,
-    pub node: NodeId,
-    pub fact: Fact,
-}
-
-/// A node's answer to a request, as recorded during a run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReplyRecord {
-    pub t: Time,
-    pub node: NodeId,
-    pub request: RequestId,
-    pub reply: Reply,
-}
 
 /// Counters of a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -56,12 +42,13 @@ pub struct RunRecord {
     pub stats: Stats,
     pub end_time: Time,
     pub end_reason: EndReason,
+    /// Protocol facts, kept when a check or the outcome reads them.
     pub facts: Vec<FactRecord>,
-    pub replies: Vec<ReplyRecord>,
     /// What the workload's clients saw, when the scenario has a workload.
     pub history: Option<crate::history::History>,
 }
 
+#[derive(Clone)]
 enum Pending<P: Protocol> {
     Deliver {
         mid: MessageId,
@@ -94,6 +81,7 @@ enum Pending<P: Protocol> {
 }
 
 /// A node slot: the live node (None while crashed) and what outlives it.
+#[derive(Clone)]
 struct Slot<P: Protocol> {
     node: Option<P>,
     disk: P::Durable,
@@ -103,6 +91,10 @@ struct Slot<P: Protocol> {
     rng: DetRng,
 }
 
+/// A run in progress: everything that makes up the simulated world, and the
+/// output its events stream to. The world's state is separate from the output:
+/// cloning a world copies the state and leaves the copy with no output (attach
+/// one with [`World::with_output`]), so step mode can snapshot and re-run.
 pub struct World<'s, P: Protocol> {
     scenario: &'s Scenario,
     config: &'s P::Config,
@@ -112,21 +104,56 @@ pub struct World<'s, P: Protocol> {
     net: NetworkState,
     next_mid: u64,
     next_generation: u64,
+    /// Sequence number of the next trace event.
+    next_seq: u64,
     effects: Vec<Effect<P>>,
+    stats: Stats,
+    keep_facts: bool,
+    facts: Vec<FactRecord>,
+    clients: Option<clients::Clients>,
+    /// Set once the run has ended.
+    ended: Option<EndReason>,
     out: TraceOutput,
     tracing: bool,
-    stats: Stats,
-    facts: Vec<FactRecord>,
-    replies: Vec<ReplyRecord>,
-    clients: Option<clients::Clients>,
+}
+
+impl<P: Protocol> Clone for World<'_, P> {
+    fn clone(&self) -> Self {
+        World {
+            scenario: self.scenario,
+            config: self.config,
+            now: self.now,
+            queue: self.queue.clone(),
+            slots: self.slots.clone(),
+            net: self.net.clone(),
+            next_mid: self.next_mid,
+            next_generation: self.next_generation,
+            next_seq: self.next_seq,
+            effects: Vec::with_capacity(16),
+            stats: self.stats,
+            keep_facts: self.keep_facts,
+            facts: self.facts.clone(),
+            clients: self.clients.clone(),
+            ended: self.ended,
+            out: TraceOutput::new(),
+            tracing: false,
+        }
+    }
 }
 
 impl<'s, P: Protocol> World<'s, P> {
     /// Builds the world at time 0: every node boots from an empty disk, and the
     /// scenario's faults and requests are scheduled.
     pub fn new(scenario: &'s Scenario, config: &'s P::Config, out: TraceOutput) -> World<'s, P> {
+        // Facts are kept for the checks that read them and for what was chosen.
+        let keep_facts = P::chosen_quorum(config).is_some()
+            || scenario
+                .checks
+                .iter()
+                .any(|c| matches!(c.needs(), Needs::Facts) || *c == CheckKind::Ghost);
         let seed = scenario.spec.seed;
         let slots = scenario
+            .cluster
             .nodes
             .iter()
             .map(|n| Slot {
@@ -167,13 +194,15 @@ impl<'s, P: Protocol> World<'s, P> {
             net,
             next_mid: 0,
             next_generation: 0,
+            next_seq: 0,
             effects: Vec::with_capacity(16),
+            stats: Stats::default(),
+            keep_facts,
+            facts: Vec::new(),
+            clients,
+            ended: None,
             out,
             tracing,
-            stats: Stats::default(),
-            facts: Vec::new(),
-            replies: Vec::new(),
-            clients,
         };
         for i in 0..world.slots.len() {
             world.boot(NodeId(i as u32));
@@ -181,57 +210,98 @@ impl<'s, P: Protocol> World<'s, P> {
         world
     }
 
+    /// Streams this world's events to `out` from now on (a clone starts with
+    /// no output).
+    pub fn with_output(mut self, out: TraceOutput) -> World<'s, P> {
+        self.tracing = out.active();
+        self.out = out;
+        self
+    }
+
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
     /// Runs until nothing is pending or a limit is reached.
     pub fn run(mut self) -> (RunRecord, TraceOutput) {
-        let end_reason = self.run_loop();
-        let events = self.stats.events;
-        if self.tracing {
-            self.out.event(
-                self.now,
-                &Ev::<'_, P>::End {
-                    reason: end_reason,
-                    events,
-                },
-            );
+        while self.step().is_none() {}
+        self.finish()
+    }
+
+    /// Handles the next event. Returns why the run ended once it has (the end
+    /// line is then written); a further call changes nothing.
+    pub fn step(&mut self) -> Option<EndReason> {
+        if self.ended.is_some() {
+            return self.ended;
         }
+        let end = self.next_event();
+        if let Some(reason) = end {
+            let events = self.stats.events;
+            self.ended = Some(reason);
+            self.emit(&Ev::<'_, P>::End { reason, events });
+        }
+        end
+    }
+
+    /// The record of a run that has ended (runs it to the end first if not).
+    pub fn finish(mut self) -> (RunRecord, TraceOutput) {
+        while self.step().is_none() {}
         let record = RunRecord {
             stats: self.stats,
             end_time: self.now,
-            end_reason,
+            end_reason: self.ended.expect("ran to the end"),
             facts: self.facts,
-            replies: self.replies,
             history: self.clients.map(|c| c.history.finish()),
         };
         (record, self.out)
     }
 
-    fn run_loop(&mut self) -> EndReason {
-        let time_limit = self.scenario.time_limit;
-        let event_limit = self.scenario.event_limit;
-        loop {
-            if self.stats.events >= event_limit {
-                return EndReason::EventLimit;
-            }
-            // A cancelled or superseded timer is not an event: it neither counts
-            // nor moves the clock, nor keeps a finished run alive.
-            while self.head_is_stale_timer() {
-                self.queue.pop();
-            }
-            match self.queue.peek_time() {
-                None => return EndReason::Quiescent,
-                Some(t) if t > time_limit => {
-                    self.now = time_limit;
-                    return EndReason::TimeLimit;
-                }
-                Some(_) => {}
-            }
-            let (at, pending) = self.queue.pop().expect("peeked");
-            self.now = at;
-            self.step(pending);
-        }
+    /// The next trace event's sequence number.
+    fn take_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
     }
 
-    fn step(&mut self, pending: Pending<P>) {
+    /// Writes one event to the output with the next sequence number.
+    fn emit<M, T, W>(&mut self, ev: &Event<'_, M, T, W>)
+    where
+        M: serde::Serialize + std::fmt::Display,
+        T: serde::Serialize + std::fmt::Debug,
+        W: serde::Serialize,
+    {
+        let seq = self.take_seq();
+        self.out.event(self.now, seq, ev);
+    }
+
+    fn next_event(&mut self) -> Option<EndReason> {
+        if self.stats.events >= self.scenario.event_limit {
+            return Some(EndReason::EventLimit);
+        }
+        // A cancelled or superseded timer is not an event: it neither counts
+        // nor moves the clock, nor keeps a finished run alive.
+        while self.head_is_stale_timer() {
+            self.queue.pop();
+        }
+        match self.queue.peek_time() {
+            None => return Some(EndReason::Quiescent),
+            Some(t) if t > self.scenario.time_limit => {
+                self.now = self.scenario.time_limit;
+                return Some(EndReason::TimeLimit);
+            }
+            Some(_) => {}
+        }
+        let (at, pending) = self.queue.pop().expect("peeked");
+        self.now = at;
+        self.handle(pending);
+        None
+    }
+
+    fn handle(&mut self, pending: Pending<P>) {
         match pending {
             Pending::Deliver { mid, from, to, msg } => self.deliver(mid, from, to, msg),
             Pending::Timer {
@@ -247,8 +317,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 self.stats.timers_fired += 1;
                 if self.tracing {
                     let name = self.scenario.node_name(node);
-                    self.out.event(
-                        self.now,
+                    self.emit(
                         &Ev::<'_, P>::Timer {
                             node: name,
                             timer: &timer,
@@ -271,8 +340,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 };
                 let down = self.slots[r.node.index()].node.is_none();
                 if self.tracing {
-                    self.out.event(
-                        self.now,
+                    self.emit(
                         &Ev::<'_, P>::Request {
                             node: self.scenario.node_name(r.node),
                             client: None,
@@ -355,7 +423,7 @@ impl<'s, P: Protocol> World<'s, P> {
                     msg: &msg,
                 },
             };
-            self.out.event(self.now, &ev);
+            self.emit(&ev);
         }
         match fate {
             Ok(()) => {
@@ -370,7 +438,7 @@ impl<'s, P: Protocol> World<'s, P> {
         let scenario = self.scenario;
         let action = &scenario.faults[index].action;
         if self.tracing {
-            let names = |set: crate::scenario::NodeSet| -> Vec<&str> {
+            let names = |set: crate::ids::NodeSet| -> Vec<&str> {
                 set.iter().map(|id| scenario.node_name(id)).collect()
             };
             let ev: Ev<'_, P> = match action {
@@ -389,7 +457,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 },
                 FaultAction::Heal => Event::Heal,
             };
-            self.out.event(self.now, &ev);
+            self.emit(&ev);
         }
         match action {
             FaultAction::Crash(id) => {
@@ -458,8 +526,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 Effect::Persist(write) => {
                     self.slots[id.index()].disk.apply(&write);
                     if self.tracing {
-                        self.out.event(
-                            self.now,
+                        self.emit(
                             &Ev::<'_, P>::Persist {
                                 node: self.scenario.node_name(id),
                                 write: &write,
@@ -469,8 +536,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 }
                 Effect::Reply { request, reply } => {
                     if self.tracing {
-                        self.out.event(
-                            self.now,
+                        self.emit(
                             &Ev::<'_, P>::Reply {
                                 node: self.scenario.node_name(id),
                                 request,
@@ -479,43 +545,36 @@ impl<'s, P: Protocol> World<'s, P> {
                         );
                     }
                     self.route_reply(request, &reply);
-                    self.replies.push(ReplyRecord {
-                        t: self.now,
-                        node: id,
-                        request,
-                        reply,
-                    });
                 }
                 Effect::Note(fact) => {
                     if self.tracing {
-                        self.out.event(
-                            self.now,
+                        self.emit(
                             &Ev::<'_, P>::Fact {
                                 node: self.scenario.node_name(id),
                                 fact: &fact,
                             },
                         );
                     }
-                    self.facts.push(FactRecord {
-                        t: self.now,
-                        node: id,
-                        fact,
-                    });
+                    if self.keep_facts {
+                        self.facts.push(FactRecord {
+                            t: self.now,
+                            node: id,
+                            fact,
+                        });
+                    }
                 }
             }
         }
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
-        use crate::protocol::Message;
         let mid = MessageId(self.next_mid);
         self.next_mid += 1;
         self.stats.messages_sent += 1;
-        let route = self.net.route(self.now, from, to, msg.kind());
+        let route = self.net.route(self.now, from, to, msg.kind().index());
         if self.tracing {
             let (f, t) = (self.scenario.node_name(from), self.scenario.node_name(to));
-            self.out.event(
-                self.now,
+            self.emit(
                 &Ev::<'_, P>::Send {
                     mid,
                     from: f,
@@ -524,8 +583,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 },
             );
             if let Err(reason) = route.first {
-                self.out.event(
-                    self.now,
+                self.emit(
                     &Ev::<'_, P>::Drop {
                         mid,
                         from: f,
@@ -541,8 +599,7 @@ impl<'s, P: Protocol> World<'s, P> {
             self.next_mid += 1;
             self.stats.messages_duplicated += 1;
             if self.tracing {
-                self.out
-                    .event(self.now, &Ev::<'_, P>::Duplicate { mid, copy });
+                self.emit(&Ev::<'_, P>::Duplicate { mid, copy });
             }
             self.queue.push(
                 at,

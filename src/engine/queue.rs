@@ -8,6 +8,7 @@ use crate::time::Time;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+#[derive(Clone)]
 struct Entry<E> {
     at: Time,
     seq: u64,
@@ -35,6 +36,7 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+#[derive(Clone)]
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,

@@ -91,7 +91,7 @@ impl std::error::Error for HistoryError {}
 
 /// Records invocations and completions. Operations still open at `finish` are
 /// indeterminate (`info` without a time).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct HistoryBuilder {
     kind: ModelKind,
     ops: Vec<Operation>,

@@ -28,38 +28,15 @@ use crate::ballot::Ballot;
 use crate::fact::Fact;
 use crate::ids::{NodeId, RequestId};
 use crate::op::{ClientRequest, Op, Reply};
-use crate::protocol::{Ctx, DurableState, Message, NodeView, Protocol};
-use crate::protocols::ProtocolInfo;
-use crate::scenario::{InputError, Scenario};
+use crate::check::CheckKind;
+use crate::error::InputError;
+use crate::named::{NameRow, Named};
+use crate::protocol::{
+    Ctx, DurableState, Message, NodeView, OutcomeWord, Protocol, RoleRow, Serves, Setup,
+};
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-pub const INFO: ProtocolInfo = ProtocolInfo {
-    name: "basic-paxos",
-    summary: "single-decree Paxos: proposers, acceptors, learners choose one value",
-    variants: &[
-        (
-            "default",
-            "retry immediately with a higher ballot after a rejection",
-        ),
-        (
-            "backoff",
-            "wait a random time (params.backoff) before retrying: ends duelling proposers",
-        ),
-        (
-            "forget-promise",
-            "BUG: acceptors do not persist promises, so a restart forgets them",
-        ),
-        (
-            "own-value",
-            "BUG: proposers ignore reported accepted values and propose their own",
-        ),
-    ],
-    checks: &["agreement", "validity"],
-    message_kinds: &["prepare", "promise", "accept", "accepted", "nack"],
-    validate: |scenario| BasicPaxos::configure(scenario).map(|_| ()),
-};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Variant {
@@ -67,6 +44,38 @@ pub enum Variant {
     Backoff,
     ForgetPromise,
     OwnValue,
+}
+
+impl Named for Variant {
+    const TABLE: &'static [NameRow<Variant>] = &[
+        NameRow {
+            value: Variant::Default,
+            name: "default",
+            about: "retry immediately with a higher ballot after a rejection",
+        },
+        NameRow {
+            value: Variant::Backoff,
+            name: "backoff",
+            about: "wait a random time (params.backoff) before retrying: ends duelling proposers",
+        },
+        NameRow {
+            value: Variant::ForgetPromise,
+            name: "forget-promise",
+            about: "BUG: acceptors do not persist promises, so a restart forgets them",
+        },
+        NameRow {
+            value: Variant::OwnValue,
+            name: "own-value",
+            about: "BUG: proposers ignore reported accepted values and propose their own",
+        },
+    ];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Proposer,
+    Acceptor,
+    Learner,
 }
 
 /// Protocol settings from the scenario's `params`.
@@ -137,14 +146,55 @@ pub enum Msg {
     Nack { ballot: Ballot, promised: Ballot },
 }
 
+/// The kinds of [`Msg`], named as scenario filters and traces write them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MsgKind {
+    Prepare,
+    Promise,
+    Accept,
+    Accepted,
+    Nack,
+}
+
+impl Named for MsgKind {
+    const TABLE: &'static [NameRow<MsgKind>] = &[
+        NameRow {
+            value: MsgKind::Prepare,
+            name: "prepare",
+            about: "P1a: a proposer asks acceptors to promise a ballot",
+        },
+        NameRow {
+            value: MsgKind::Promise,
+            name: "promise",
+            about: "P1b: the promise, with the highest proposal accepted so far",
+        },
+        NameRow {
+            value: MsgKind::Accept,
+            name: "accept",
+            about: "P2a: a proposer asks acceptors to accept (ballot, value)",
+        },
+        NameRow {
+            value: MsgKind::Accepted,
+            name: "accepted",
+            about: "P2b: an acceptor accepted (ballot, value)",
+        },
+        NameRow {
+            value: MsgKind::Nack,
+            name: "nack",
+            about: "a prepare or accept refused, with the promise that blocked it",
+        },
+    ];
+}
+
 impl Message for Msg {
-    fn kind(&self) -> &'static str {
+    type Kind = MsgKind;
+    fn kind(&self) -> MsgKind {
         match self {
-            Msg::Prepare { .. } => "prepare",
-            Msg::Promise { .. } => "promise",
-            Msg::Accept { .. } => "accept",
-            Msg::Accepted { .. } => "accepted",
-            Msg::Nack { .. } => "nack",
+            Msg::Prepare { .. } => MsgKind::Prepare,
+            Msg::Promise { .. } => MsgKind::Promise,
+            Msg::Accept { .. } => MsgKind::Accept,
+            Msg::Accepted { .. } => MsgKind::Accepted,
+            Msg::Nack { .. } => MsgKind::Nack,
         }
     }
 }
@@ -304,97 +354,87 @@ impl Tally {
 }
 
 impl Protocol for BasicPaxos {
-    const NAME: &'static str = "basic-paxos";
+    type Variant = Variant;
+    type Role = Role;
+    const ROLES: &'static [RoleRow<Role>] = &[
+        RoleRow {
+            role: Role::Proposer,
+            name: "proposer",
+            plural: "proposers",
+            prefix: "P",
+        },
+        RoleRow {
+            role: Role::Acceptor,
+            name: "acceptor",
+            plural: "acceptors",
+            prefix: "A",
+        },
+        RoleRow {
+            role: Role::Learner,
+            name: "learner",
+            plural: "learners",
+            prefix: "L",
+        },
+    ];
+    const DEFAULT_ROLES: &'static [Role] = &[Role::Proposer, Role::Acceptor, Role::Learner];
+    type Params = Params;
+    const CHECKS: &'static [CheckKind] = &[CheckKind::Agreement, CheckKind::Validity];
+    const OUTCOMES: &'static [OutcomeWord] = &[OutcomeWord::Chosen, OutcomeWord::Livelock];
+    const SERVES: Serves = Serves::Proposals;
     type Msg = Msg;
     type Timer = Timer;
     type Durable = Disk;
     type Config = Config;
 
-    fn configure(scenario: &Scenario) -> Result<Config, InputError> {
-        let source = &scenario.source;
-        let variant = match scenario.spec.variant.as_str() {
-            "default" => Variant::Default,
-            "backoff" => Variant::Backoff,
-            "forget-promise" => Variant::ForgetPromise,
-            "own-value" => Variant::OwnValue,
-            other => {
-                return Err(
-                    InputError::new(source, format!("unknown variant {other:?}")).at("variant"),
-                );
-            }
-        };
-        let params: Params = scenario.params()?;
-        let mut roles = Vec::with_capacity(scenario.nodes.len());
-        for (i, node) in scenario.nodes.iter().enumerate() {
-            let mut r = Roles::default();
-            if node.roles.is_empty() {
-                r = Roles {
-                    proposer: true,
-                    acceptor: true,
-                    learner: true,
-                };
-            }
-            for (k, role) in node.roles.iter().enumerate() {
-                match role.as_str() {
-                    "proposer" => r.proposer = true,
-                    "acceptor" => r.acceptor = true,
-                    "learner" => r.learner = true,
-                    other => {
-                        return Err(InputError::new(
-                            source,
-                            format!(
-                                "unknown role {other:?} for basic-paxos; expected \
-                                 \"proposer\", \"acceptor\" or \"learner\""
-                            ),
-                        )
-                        .at(format!("nodes[{i}].roles[{k}]")));
-                    }
-                }
-            }
-            roles.push(r);
+    fn configure(setup: &Setup<'_, Self>) -> Result<Config, InputError> {
+        let params = setup.params.clone();
+        // A zero timeout would start a new round at the same instant forever.
+        if params.timeout == 0 {
+            return Err(setup.error(
+                "params.timeout",
+                "the round timeout must be at least 1 tick (0 would retry at the same \
+                 instant forever)",
+            ));
         }
-        let with = |f: fn(&Roles) -> bool| -> Vec<NodeId> {
-            (0..roles.len())
-                .filter(|&i| f(&roles[i]))
-                .map(|i| NodeId(i as u32))
-                .collect()
-        };
-        let acceptors = with(|r| r.acceptor);
-        let proposers = with(|r| r.proposer);
-        let learners = with(|r| r.learner);
+        let roles: Vec<Roles> = setup
+            .cluster
+            .nodes
+            .iter()
+            .map(|n| Roles {
+                proposer: setup.has_role(n.id, Role::Proposer),
+                acceptor: setup.has_role(n.id, Role::Acceptor),
+                learner: setup.has_role(n.id, Role::Learner),
+            })
+            .collect();
+        let acceptors = setup.with_role(Role::Acceptor);
+        let proposers = setup.with_role(Role::Proposer);
+        let learners = setup.with_role(Role::Learner);
         if acceptors.is_empty() {
-            return Err(
-                InputError::new(source, "basic-paxos needs at least one acceptor").at("nodes"),
-            );
+            return Err(setup.error("nodes", "basic-paxos needs at least one acceptor"));
         }
-        for (i, req) in scenario.requests.iter().enumerate() {
+        for req in setup.requests {
             if !roles[req.node.index()].proposer {
-                return Err(InputError::new(
-                    source,
+                return Err(setup.error(
+                    format!("requests[{}].node", req.index),
                     format!(
                         "node {:?} is not a proposer; only proposers take requests",
-                        scenario.node_name(req.node)
+                        setup.cluster.name(req.node)
                     ),
-                )
-                .at(format!("requests[{i}].node")));
+                ));
             }
         }
-        if scenario.workload.is_some() {
-            return Err(InputError::new(
-                source,
-                "basic-paxos chooses one value from \"requests\" proposals; it serves no \
-                 data workload",
-            )
-            .at("workload"));
-        }
         Ok(Config {
-            variant,
+            variant: setup.variant,
             params,
             acceptors,
             learners,
             proposers,
             roles,
         })
+    }
+
+    fn chosen_quorum(config: &Config) -> Option<usize> {
+        Some(config.majority())
     }
 
     fn on_recover(config: &Config, me: NodeId, disk: &Disk, _ctx: &mut Ctx<Self>) -> Self {

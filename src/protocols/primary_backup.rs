@@ -27,37 +27,43 @@ use crate::fact::Fact;
 use crate::history::{Input, Output};
 use crate::ids::{NodeId, RequestId};
 use crate::op::{ClientRequest, Op, Reply};
-use crate::protocol::{Ctx, DurableState, Message, NodeView, Protocol};
-use crate::protocols::ProtocolInfo;
-use crate::scenario::{InputError, Scenario};
+use crate::check::CheckKind;
+use crate::error::InputError;
+use crate::named::{NameRow, Named};
+use crate::protocol::{
+    Ctx, DurableState, Message, NodeView, OutcomeWord, Protocol, RoleRow, Serves, Setup,
+};
 use crate::store::Store;
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub const INFO: ProtocolInfo = ProtocolInfo {
-    name: "primary-backup",
-    summary: "one primary replicates a log to backups; failover on a heartbeat timeout",
-    variants: &[
-        (
-            "sync",
-            "an update is answered only after every backup acknowledged it",
-        ),
-        (
-            "async",
-            "the primary answers first and replicates later: a failover loses writes",
-        ),
-    ],
-    checks: &["linearizability", "ghost"],
-    message_kinds: &["replicate", "ack", "heartbeat", "catch_up", "snapshot"],
-    validate: |scenario| PrimaryBackup::configure(scenario).map(|_| ()),
-};
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Variant {
     Sync,
     Async,
+}
+
+impl Named for Variant {
+    const TABLE: &'static [NameRow<Variant>] = &[
+        NameRow {
+            value: Variant::Sync,
+            name: "sync",
+            about: "an update is answered only after every backup acknowledged it",
+        },
+        NameRow {
+            value: Variant::Async,
+            name: "async",
+            about: "the primary answers first and replicates later: a failover loses writes",
+        },
+    ];
+}
+
+/// Every node is a replica; which one is primary follows from the view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Replica,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -110,14 +116,55 @@ pub enum Msg {
     Snapshot { view: u64, log: Vec<Entry> },
 }
 
+/// The kinds of [`Msg`], named as scenario filters and traces write them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MsgKind {
+    Replicate,
+    Ack,
+    Heartbeat,
+    CatchUp,
+    Snapshot,
+}
+
+impl Named for MsgKind {
+    const TABLE: &'static [NameRow<MsgKind>] = &[
+        NameRow {
+            value: MsgKind::Replicate,
+            name: "replicate",
+            about: "one log entry from the primary to a backup",
+        },
+        NameRow {
+            value: MsgKind::Ack,
+            name: "ack",
+            about: "a backup's acknowledgement of how much log it holds",
+        },
+        NameRow {
+            value: MsgKind::Heartbeat,
+            name: "heartbeat",
+            about: "the primary is alive, with its log length",
+        },
+        NameRow {
+            value: MsgKind::CatchUp,
+            name: "catch_up",
+            about: "a backup missing entries asks for them",
+        },
+        NameRow {
+            value: MsgKind::Snapshot,
+            name: "snapshot",
+            about: "the primary's whole log, for a node that followed a new view",
+        },
+    ];
+}
+
 impl Message for Msg {
-    fn kind(&self) -> &'static str {
+    type Kind = MsgKind;
+    fn kind(&self) -> MsgKind {
         match self {
-            Msg::Replicate { .. } => "replicate",
-            Msg::Ack { .. } => "ack",
-            Msg::Heartbeat { .. } => "heartbeat",
-            Msg::CatchUp { .. } => "catch_up",
-            Msg::Snapshot { .. } => "snapshot",
+            Msg::Replicate { .. } => MsgKind::Replicate,
+            Msg::Ack { .. } => MsgKind::Ack,
+            Msg::Heartbeat { .. } => MsgKind::Heartbeat,
+            Msg::CatchUp { .. } => MsgKind::CatchUp,
+            Msg::Snapshot { .. } => MsgKind::Snapshot,
         }
     }
 }
@@ -197,64 +244,45 @@ pub struct PrimaryBackup {
 }
 
 impl Protocol for PrimaryBackup {
-    const NAME: &'static str = "primary-backup";
+    type Variant = Variant;
+    type Role = Role;
+    const ROLES: &'static [RoleRow<Role>] = &[RoleRow {
+        role: Role::Replica,
+        name: "replica",
+        plural: "replicas",
+        prefix: "N",
+    }];
+    const DEFAULT_ROLES: &'static [Role] = &[Role::Replica];
+    type Params = Params;
+    const CHECKS: &'static [CheckKind] = &[CheckKind::Linearizability, CheckKind::Ghost];
+    const OUTCOMES: &'static [OutcomeWord] = &[];
+    const SERVES: Serves = Serves::Data;
     type Msg = Msg;
     type Timer = Timer;
     type Durable = Disk;
     type Config = Config;
 
-    fn configure(scenario: &Scenario) -> Result<Config, InputError> {
-        let source = &scenario.source;
-        let variant = match scenario.spec.variant.as_str() {
-            "sync" | "default" => Variant::Sync,
-            "async" => Variant::Async,
-            other => {
-                return Err(
-                    InputError::new(source, format!("unknown variant {other:?}")).at("variant"),
-                );
-            }
-        };
-        for (i, node) in scenario.nodes.iter().enumerate() {
-            if let Some(k) = node.roles.iter().position(|r| r != "replica") {
-                return Err(InputError::new(
-                    source,
-                    format!(
-                        "primary-backup nodes are all replicas; unknown role {:?}",
-                        node.roles[k]
-                    ),
-                )
-                .at(format!("nodes[{i}].roles[{k}]")));
-            }
-        }
-        if scenario.nodes.len() < 2 {
-            return Err(InputError::new(
-                source,
+    fn configure(setup: &Setup<'_, Self>) -> Result<Config, InputError> {
+        if setup.cluster.len() < 2 {
+            return Err(setup.error(
+                "nodes",
                 "primary-backup needs a primary and at least one backup",
-            )
-            .at("nodes"));
+            ));
         }
-        if let Some(i) = scenario
-            .requests
-            .iter()
-            .position(|r| matches!(r.op, Op::Propose(_)))
-        {
-            return Err(InputError::new(
-                source,
-                "primary-backup serves data operations from a \"workload\", not proposals",
-            )
-            .at(format!("requests[{i}]")));
-        }
-        let params: Params = scenario.params()?;
+        let params = setup.params.clone();
+        // A zero period would send heartbeats, or fail over, at one instant forever.
         if params.heartbeat == 0 || params.failover_timeout == 0 {
-            return Err(
-                InputError::new(source, "heartbeat and failover_timeout must be > 0").at("params"),
-            );
+            return Err(setup.error("params", "heartbeat and failover_timeout must be > 0"));
         }
         Ok(Config {
-            variant,
+            variant: setup.variant,
             params,
-            nodes: scenario.nodes.len() as u32,
+            nodes: setup.cluster.len() as u32,
         })
+    }
+
+    fn chosen_quorum(_: &Config) -> Option<usize> {
+        None
     }
 
     fn on_recover(config: &Config, me: NodeId, disk: &Disk, ctx: &mut Ctx<Self>) -> Self {

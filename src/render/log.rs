@@ -1,0 +1,116 @@
+//! The English event log `parliament run` prints: one line per event.
+
+use crate::fact::Fact;
+use crate::net::DropReason;
+use crate::op::{Op, Reply};
+use crate::trace::Event;
+use serde::Serialize;
+use std::fmt::Display;
+
+/// A human-readable line for an event (the `run` log).
+pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, T, W>) -> String {
+    match ev {
+        Event::Request {
+            node,
+            client,
+            request,
+            op,
+            node_down,
+        } => {
+            let op = match op {
+                Op::Propose(v) => format!("propose {v}"),
+                Op::Data(input) => input.to_string(),
+            };
+            let from = client.map(|c| format!(" from {c}")).unwrap_or_default();
+            if *node_down {
+                format!("{node:<4} request {request}{from}: {op} — lost, node is down")
+            } else {
+                format!("{node:<4} request {request}{from}: {op}")
+            }
+        }
+        Event::Invoke {
+            client,
+            request,
+            op,
+        } => format!("{client:<4} invokes {request}: {op}"),
+        Event::Complete {
+            client,
+            request,
+            outcome,
+            value,
+        } => match value {
+            Some(v) => format!("{client:<4} completes {request}: {outcome} {v}"),
+            None if *outcome == "info" => {
+                format!("{client:<4} gives up on {request}: info (outcome unknown)")
+            }
+            None => format!("{client:<4} completes {request}: {outcome}"),
+        },
+        Event::Send { mid, from, to, msg } => format!("{from:<4} → {to:<4} {msg}  [{mid}]"),
+        Event::Duplicate { mid, copy } => format!("     network duplicates {mid} as {copy}"),
+        Event::Deliver { mid, from, to, msg } => format!("{to:<4} ← {from:<4} {msg}  [{mid}]"),
+        Event::Drop {
+            mid,
+            from,
+            to,
+            reason,
+            msg,
+        } => {
+            let why = match reason {
+                DropReason::Loss => "lost",
+                DropReason::Partition => "dropped by a partition",
+                DropReason::Filter => "dropped by a filter",
+                DropReason::Crashed => "dropped: destination is down",
+            };
+            format!("{from:<4} ✗ {to:<4} {msg}  [{mid}] {why}")
+        }
+        Event::Timer { node, timer } => format!("{node:<4} timer {timer:?} fires"),
+        Event::Persist { node, write } => format!(
+            "{node:<4} persists {}",
+            serde_json::to_string(write).unwrap_or_default()
+        ),
+        Event::Fact { node, fact } => format!("{node:<4} ★ {}", describe_fact(fact)),
+        Event::Reply {
+            node,
+            request,
+            reply,
+        } => match reply {
+            Reply::Chosen(v) => format!("{node:<4} answers {request}: chosen {v}"),
+            Reply::Ok(output) => format!("{node:<4} answers {request}: ok {output}"),
+            Reply::Fail { reason, .. } => format!("{node:<4} answers {request}: failed ({reason})"),
+        },
+        Event::Crash { node } => format!("{node:<4} ☠ crashes"),
+        Event::Restart { node } => format!("{node:<4} ↻ restarts from its disk"),
+        Event::Partition { groups } => {
+            let g: Vec<String> = groups
+                .iter()
+                .map(|g| format!("{{{}}}", g.join(", ")))
+                .collect();
+            format!("network partitioned: {}", g.join(" | "))
+        }
+        Event::Cut { from, to } => {
+            format!("network cut: {} ↛ {}", from.join(", "), to.join(", "))
+        }
+        Event::Heal => "network healed".to_string(),
+        Event::End { reason, events } => {
+            format!("end of run ({}, {events} events)", reason.as_str())
+        }
+    }
+}
+
+fn describe_fact(fact: &Fact) -> String {
+    match fact {
+        Fact::Promised { ballot } => format!("promised {ballot}"),
+        Fact::Accepted { ballot, value } => format!("accepted ({ballot}, {value})"),
+        Fact::Proposed {
+            ballot,
+            value,
+            adopted: true,
+        } => format!("proposes ({ballot}, {value}), adopting the reported value"),
+        Fact::Proposed { ballot, value, .. } => format!("proposes ({ballot}, {value})"),
+        Fact::Learned { value } => format!("learned {value}"),
+        Fact::Leading { epoch } => format!("leads epoch {epoch}"),
+        Fact::Stored { request, epoch } => format!("stores {request} in epoch {epoch}"),
+        Fact::Served { request, epoch } => format!("serves read {request} in epoch {epoch}"),
+    }
+}
+
