@@ -48,6 +48,7 @@ pub fn read_trace(path: &Path) -> Result<ReadTrace, InputError> {
         .workload
         .as_ref()
         .map(|w| HistoryBuilder::new(w.model));
+    let keep_facts = scenario.keeps_facts();
     let mut ended = false;
     let mut expected_seq = 0u64;
     let mut last_t = Time::ZERO;
@@ -103,11 +104,13 @@ pub fn read_trace(path: &Path) -> Result<ReadTrace, InputError> {
             RecordedEvent::Timer { .. } => s.timers_fired += 1,
             RecordedEvent::Fact { node: name, fact } => {
                 let node = node(&name)?;
-                record.facts.push(FactRecord {
-                    t: rec.t,
-                    node,
-                    fact,
-                });
+                if keep_facts {
+                    record.facts.push(FactRecord {
+                        t: rec.t,
+                        node,
+                        fact,
+                    });
+                }
             }
             RecordedEvent::Invoke {
                 client,

@@ -817,6 +817,12 @@ impl Scenario {
         self.cluster.id(name)
     }
 
+    /// Whether a run must keep the protocol's facts: a check reads them, or
+    /// the outcome (what was chosen) is computed from them.
+    pub fn keeps_facts(&self) -> bool {
+        self.config.chosen_quorum().is_some() || self.checks.iter().any(|c| c.reads_facts())
+    }
+
     /// The scenario's name, or its file when it has none.
     pub fn title(&self) -> &str {
         if self.spec.name.is_empty() {

@@ -198,15 +198,30 @@ fn replay_reports_the_first_divergence() {
     // A different seed in the header replays a different run.
     let reseeded = tmp("reseeded.jsonl");
     let mut header: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    header["seed"] = serde_json::json!(99);
     header["scenario"]["seed"] = serde_json::json!(99);
     header["scenario"]["network"] = serde_json::json!({"delay": {"uniform": [1, 30]}});
     let mut l2 = lines.clone();
     l2[0] = header.to_string();
     std::fs::write(&reseeded, l2.join("\n") + "\n").unwrap();
-    assert_eq!(
-        code(&parliament(&["replay", reseeded.to_str().unwrap()])),
-        1
-    );
+    let o = parliament(&["replay", reseeded.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("DIVERGED"), "{}", stdout(&o));
+
+    // A header whose own seed disagrees with its scenario's is refused, by
+    // replay and judge alike, rather than half believed.
+    header["seed"] = serde_json::json!(7);
+    l2[0] = header.to_string();
+    std::fs::write(&reseeded, l2.join("\n") + "\n").unwrap();
+    for command in ["replay", "judge"] {
+        let o = parliament(&[command, reseeded.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "{command}");
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(
+            err.contains(":1: at seed") && err.contains("seed 7") && err.contains("99"),
+            "{command}: {err}"
+        );
+    }
 }
 
 #[test]

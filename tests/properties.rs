@@ -1,9 +1,11 @@
 //! Properties over many seeds and random fault schedules: correct variants never
 //! violate agreement or validity; the bug variants are caught.
 
-use parliament::check::Verdict;
+use parliament::check::CheckVerdict as Verdict;
+use parliament::named::Named;
 use parliament::rng::DetRng;
-use parliament::run::{RunReport, run};
+use parliament::judge::RunReport;
+use parliament::run::run;
 use parliament::scenario::Scenario;
 use parliament::trace::TraceOutput;
 use serde_json::{Value, json};
@@ -77,8 +79,8 @@ fn verdict(report: &RunReport, check: &str) -> Verdict {
     report
         .checks
         .iter()
-        .find(|c| c.name == check)
-        .map(|c| c.verdict.clone())
+        .find(|c| c.check.name() == check)
+        .map(|c| c.verdict)
         .expect("check ran")
 }
 
@@ -92,7 +94,7 @@ fn correct_variants_never_violate_safety() {
             for check in ["agreement", "validity"] {
                 assert_eq!(
                     verdict(&report, check),
-                    Verdict::Ok,
+                    Verdict::Holds,
                     "seed {seed} variant {variant}: {:?}\nscenario: {}",
                     report.checks,
                     serde_json::to_string(&scenario.spec).unwrap()

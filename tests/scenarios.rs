@@ -106,14 +106,14 @@ fn every_golden_trace_has_a_scenario() {
 
 // --- What each story must show, beyond its expect -------------------------
 
-fn facts_of(name: &str) -> (Scenario, parliament::run::RunReport) {
+fn facts_of(name: &str) -> (Scenario, parliament::judge::RunReport) {
     let scenario = Scenario::load(&root().join(format!("scenarios/paxos/{name}.json"))).unwrap();
     let (report, _) = run(&scenario, TraceOutput::new()).unwrap();
     (scenario, report)
 }
 
 fn accepted(
-    report: &parliament::run::RunReport,
+    report: &parliament::judge::RunReport,
     scenario: &Scenario,
 ) -> Vec<(String, u64, String)> {
     use parliament::fact::Fact;
@@ -234,15 +234,15 @@ fn judging_each_golden_trace_file_gives_the_live_verdicts() {
         let scenario = Scenario::load(&path).unwrap();
         let (live, _) = run(&scenario, TraceOutput::new()).unwrap();
         let golden = golden_path(&path);
-        let (read_scenario, record) =
-            parliament::recorded::read_trace(&golden).unwrap_or_else(|e| panic!("{e}"));
+        let read = parliament::recorded::read_trace(&golden).unwrap_or_else(|e| panic!("{e}"));
+        let (read_scenario, record) = (read.scenario, read.record);
         let what = path.display().to_string();
         assert_eq!(record.facts, live.record.facts, "{what}: facts");
         assert_eq!(record.history, live.record.history, "{what}: history");
         assert_eq!(record.stats, live.record.stats, "{what}: counters");
         assert_eq!(record.end_time, live.record.end_time, "{what}");
         assert_eq!(record.end_reason, live.record.end_reason, "{what}");
-        let judged = parliament::run::judge(&read_scenario, record, None);
+        let judged = parliament::judge::judge(&read_scenario, record, None);
         assert_eq!(judged.checks, live.checks, "{what}: verdicts");
         assert_eq!(judged.chosen, live.chosen, "{what}");
         assert_eq!(judged.expect_met, Some(true), "{what}");

@@ -69,6 +69,17 @@ impl CheckKind {
     }
 }
 
+impl CheckKind {
+    /// Whether the check reads protocol facts (the ghost check reads the
+    /// epochs writes were stored and reads served in).
+    pub fn reads_facts(self) -> bool {
+        match self {
+            CheckKind::Agreement | CheckKind::Validity | CheckKind::Ghost => true,
+            CheckKind::Linearizability => false,
+        }
+    }
+}
+
 impl Serialize for CheckKind {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.name())

@@ -9,7 +9,6 @@
 mod clients;
 mod queue;
 
-use crate::check::{CheckKind, Needs};
 use crate::fact::FactRecord;
 use crate::fault::FaultAction;
 use crate::ids::{ClientId, MessageId, NodeId, RequestId};
@@ -146,11 +145,7 @@ impl<'s, P: Protocol> World<'s, P> {
     /// scenario's faults and requests are scheduled.
     pub fn new(scenario: &'s Scenario, config: &'s P::Config, out: TraceOutput) -> World<'s, P> {
         // Facts are kept for the checks that read them and for what was chosen.
-        let keep_facts = P::chosen_quorum(config).is_some()
-            || scenario
-                .checks
-                .iter()
-                .any(|c| matches!(c.needs(), Needs::Facts) || *c == CheckKind::Ghost);
+        let keep_facts = scenario.keeps_facts();
         let seed = scenario.spec.seed;
         let slots = scenario
             .cluster
