@@ -333,3 +333,39 @@ fn judge_reads_a_trace_without_rerunning_it() {
         stderr(&o)
     );
 }
+
+/// `judge` refuses a trace no run could have written, naming the line, as
+/// `replay` does.
+#[test]
+fn judge_refuses_traces_a_run_cannot_have_written() {
+    let golden = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/paxos/happy-path.jsonl"),
+    )
+    .unwrap();
+    let lines: Vec<String> = golden.lines().map(str::to_string).collect();
+    let n = lines.len();
+    let mut cases: Vec<(&str, Vec<String>, usize)> = Vec::new();
+    let mut swapped = lines.clone();
+    swapped.swap(3, 4);
+    cases.push(("out of sequence", swapped, 4));
+    let mut repeated = lines.clone();
+    repeated.insert(4, lines[3].clone());
+    cases.push(("repeated", repeated, 5));
+    let mut unknown = lines.clone();
+    unknown[2] = unknown[2].replacen("\"kind\":\"", "\"kind\":\"x", 1);
+    cases.push(("unknown kind", unknown, 3));
+    let mut after_end = lines.clone();
+    after_end.push(lines[n - 2].clone());
+    cases.push(("after the end", after_end, n + 1));
+    for (what, text, line) in cases {
+        let path = tmp(&format!("judge-{}.jsonl", what.replace(' ', "-")));
+        std::fs::write(&path, text.join("\n") + "\n").unwrap();
+        let o = parliament(&["judge", path.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "{what}: {}", stdout(&o));
+        let at = format!("{}:{line}", path.display());
+        assert!(stderr(&o).contains(&at), "{what}: expected {at} in {}", stderr(&o));
+    }
+    // The untouched trace is judged.
+    let o = parliament(&["judge", "traces/paxos/happy-path.jsonl"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
