@@ -20,6 +20,7 @@ pub mod op;
 pub mod protocol;
 pub mod protocols;
 pub mod recorded;
+pub mod replication;
 pub mod rng;
 pub mod run;
 pub mod scenario;
