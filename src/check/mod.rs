@@ -6,6 +6,7 @@ pub mod consensus;
 mod fxhash;
 pub mod ghost;
 pub mod linearizability;
+pub mod log_safety;
 pub mod models;
 
 use serde::Serialize;
