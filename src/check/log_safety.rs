@@ -83,15 +83,17 @@ pub fn log_safety<C: PartialEq + fmt::Display>(
     let mut conflicting: BTreeSet<LogIndex> = BTreeSet::new();
     for o in observations {
         let first = *first_at.entry(o.index).or_insert(o);
-        if first.command != o.command && conflicting.insert(o.index) {
-            if conflicting.len() <= CONFLICTS_SHOWN {
-                evidence.push(format!(
-                    "{} committed with two commands: {}; {}",
-                    o.index,
-                    describe(first),
-                    describe(o)
-                ));
-            }
+        // `insert` is true the first time an index conflicts: one line per index.
+        if first.command != o.command
+            && conflicting.insert(o.index)
+            && conflicting.len() <= CONFLICTS_SHOWN
+        {
+            evidence.push(format!(
+                "{} committed with two commands: {}; {}",
+                o.index,
+                describe(first),
+                describe(o)
+            ));
         }
     }
     if conflicting.len() > CONFLICTS_SHOWN {

@@ -163,7 +163,7 @@ mod tests {
     fn log_of(commands: &[Command]) -> Log<Command> {
         let mut log = Log::new();
         for c in commands {
-            log.append(Entry {
+            let _ = log.append(Entry {
                 epoch: Epoch(1),
                 command: c.clone(),
             });
@@ -202,13 +202,13 @@ mod tests {
     #[test]
     fn a_hole_stops_the_applier() {
         let mut slots = Slots::new();
-        slots.choose(LogIndex(1), write(1, 1, 1));
-        slots.choose(LogIndex(3), write(1, 3, 3));
+        let _ = slots.choose(LogIndex(1), write(1, 1, 1));
+        let _ = slots.choose(LogIndex(3), write(1, 3, 3));
         let mut applier = Applier::new();
         let done = applier.apply_through(LogIndex(3), |i| slots.chosen(i));
         assert_eq!(done.len(), 1);
         assert_eq!(applier.applied(), LogIndex(1));
-        slots.choose(LogIndex(2), Command::Nop);
+        let _ = slots.choose(LogIndex(2), Command::Nop);
         let commit = slots.first_unchosen().prev();
         assert_eq!(applier.apply_through(commit, |i| slots.chosen(i)).len(), 2);
     }

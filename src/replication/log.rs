@@ -217,6 +217,7 @@ impl<C: Clone> Log<C> {
 
     /// A leader adds an entry at the end; the new entry's index is then
     /// `last_index()`.
+    #[must_use = "persist the write (ctx.persist), or the disk falls behind"]
     pub fn append(&mut self, entry: Entry<C>) -> LogWrite<C> {
         self.write(LogWrite::Append(vec![entry]))
     }
@@ -262,6 +263,7 @@ impl<C: Clone> Log<C> {
 
     /// Drops the entry at `index` and every later one. `None` when there is
     /// nothing to drop.
+    #[must_use = "persist the write (ctx.persist), or the disk falls behind"]
     pub fn truncate_from(&mut self, index: LogIndex) -> Option<LogWrite<C>> {
         if index > self.last_index() || self.entries.is_empty() {
             return None;
@@ -272,6 +274,7 @@ impl<C: Clone> Log<C> {
     /// Drops the prefix up to and including `index` (clamped to the last index),
     /// keeping its last epoch. Compact only what is committed and applied (or
     /// saved in a snapshot). `None` when that prefix is already gone.
+    #[must_use = "persist the write (ctx.persist), or the disk falls behind"]
     pub fn compact_to(&mut self, index: LogIndex) -> Option<LogWrite<C>> {
         let index = index.min(self.last_index());
         if index <= self.compacted {
@@ -327,7 +330,7 @@ mod tests {
         const NAMES: [&str; 8] = ["a", "b", "c", "d", "e", "f", "g", "h"];
         let mut log = Log::new();
         for (k, &e) in epochs.iter().enumerate() {
-            log.append(entry(e, NAMES[k]));
+            let _ = log.append(entry(e, NAMES[k]));
         }
         log
     }
@@ -499,7 +502,7 @@ mod tests {
         assert_eq!(log.last_index(), LogIndex(2));
         assert_eq!(log.last_epoch(), Epoch(2));
         assert_eq!(log.compact_to(LogIndex(2)), None, "already gone");
-        log.append(entry(3, "c"));
+        let _ = log.append(entry(3, "c"));
         assert_eq!(log.iter().next().map(|(i, _)| i), Some(LogIndex(3)));
         let appended = log.append_after(LogIndex(2), Epoch(2), vec![entry(3, "c")]);
         assert_eq!(appended, Ok(vec![]));
@@ -508,7 +511,7 @@ mod tests {
     #[test]
     fn an_append_reaching_into_the_compacted_prefix_is_refused() {
         let mut log = log_of(&[1, 1, 2]);
-        log.compact_to(LogIndex(2));
+        let _ = log.compact_to(LogIndex(2));
         let from_start = log.append_after(LogIndex::ZERO, Epoch::ZERO, vec![entry(1, "a")]);
         assert_eq!(
             from_start,

@@ -268,15 +268,15 @@ mod tests {
     fn a_retry_across_a_leader_change_is_applied_once_on_every_replica() {
         let request = append(3, 9, "z");
         let mut log = Log::new();
-        log.append(Entry {
+        let _ = log.append(Entry {
             epoch: Epoch(1),
             command: Command::Client(request.clone()),
         });
-        log.append(Entry {
+        let _ = log.append(Entry {
             epoch: Epoch(2),
             command: Command::Nop,
         });
-        log.append(Entry {
+        let _ = log.append(Entry {
             epoch: Epoch(2),
             command: Command::Client(request),
         });
@@ -324,7 +324,7 @@ mod tests {
         ];
         let mut log = Log::new();
         for command in log_commands {
-            log.append(Entry {
+            let _ = log.append(Entry {
                 epoch: Epoch(1),
                 command,
             });

@@ -40,7 +40,7 @@ pub enum SlotWrite<C> {
 }
 
 /// What one slot holds; both `None` is a hole.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SlotView<'a, C> {
     pub slot: LogIndex,
     pub accepted: Option<&'a Accepted<C>>,
@@ -81,6 +81,7 @@ impl<C: Clone + PartialEq> Slots<C> {
     /// proposal of a lower or equal ballot than the one held changes nothing.
     /// (Whether an acceptor may accept at all — ballot ≥ its promise — is the
     /// protocol's check.) Returns the write to persist if the slot changed.
+    #[must_use = "persist the write (ctx.persist), or the disk falls behind"]
     pub fn accept(&mut self, slot: LogIndex, ballot: Ballot, command: C) -> Option<SlotWrite<C>> {
         if self
             .accepted
@@ -96,6 +97,7 @@ impl<C: Clone + PartialEq> Slots<C> {
     /// Marks `slot` chosen with `command`. A slot is chosen once: marking it
     /// again changes nothing, even with another command — that would be a
     /// safety violation, which the log-safety check reports from the facts.
+    #[must_use = "persist the write (ctx.persist), or the disk falls behind"]
     pub fn choose(&mut self, slot: LogIndex, command: C) -> Option<SlotWrite<C>> {
         if self.chosen.contains_key(&slot) {
             return None;
@@ -200,7 +202,7 @@ mod tests {
         let mut leader = Slots::new();
         for report in &reports {
             for &(s, b, c) in report {
-                leader.accept(slot(s), Ballot(b), c);
+                let _ = leader.accept(slot(s), Ballot(b), c);
             }
         }
         let merged: Vec<(u64, u64, &str)> = leader
@@ -214,12 +216,12 @@ mod tests {
     fn first_unchosen_advances_over_filled_holes() {
         let mut slots = Slots::new();
         assert_eq!(slots.first_unchosen(), slot(1));
-        slots.choose(slot(2), "b");
-        slots.choose(slot(4), "d");
+        let _ = slots.choose(slot(2), "b");
+        let _ = slots.choose(slot(4), "d");
         assert_eq!(slots.first_unchosen(), slot(1));
-        slots.choose(slot(1), "a");
+        let _ = slots.choose(slot(1), "a");
         assert_eq!(slots.first_unchosen(), slot(3));
-        slots.choose(slot(3), "c");
+        let _ = slots.choose(slot(3), "c");
         assert_eq!(slots.first_unchosen(), slot(5));
         assert_eq!(slots.last_slot(), slot(4));
     }
@@ -236,8 +238,8 @@ mod tests {
     #[test]
     fn range_walks_holes_in_slot_order() {
         let mut slots = Slots::new();
-        slots.accept(slot(2), Ballot(1), "b");
-        slots.choose(slot(4), "d");
+        let _ = slots.accept(slot(2), Ballot(1), "b");
+        let _ = slots.choose(slot(4), "d");
         let walk: Vec<(u64, bool)> = slots
             .range(slot(1), slot(5))
             .map(|v| (v.slot.0, v.is_hole()))
