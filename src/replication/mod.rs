@@ -46,3 +46,59 @@ pub use log::{Entry, Epoch, Log, LogIndex, LogWrite, Mismatch};
 pub use quorum::{Quorum, VoteResult};
 pub use sessions::{SessionOutcome, Sessions, Waiter, Waiters};
 pub use slots::{Accepted, SlotView, SlotWrite, Slots};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::DurableState;
+    use serde::Serialize;
+
+    /// How a protocol's disk embeds the log: its own write enum wraps
+    /// `LogWrite`, and `apply` hands those to the log.
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+    struct Disk {
+        epoch: Epoch,
+        log: Log<Command>,
+    }
+
+    #[derive(Clone, Debug, Serialize)]
+    enum DiskWrite {
+        Epoch(Epoch),
+        Log(LogWrite<Command>),
+    }
+
+    impl DurableState for Disk {
+        type Write = DiskWrite;
+        fn apply(&mut self, write: &DiskWrite) {
+            match write {
+                DiskWrite::Epoch(epoch) => self.epoch = *epoch,
+                DiskWrite::Log(w) => self.log.apply(w),
+            }
+        }
+    }
+
+    #[test]
+    fn a_durable_state_embeds_the_log_and_persists_exactly_its_writes() {
+        let mut volatile: Log<Command> = Log::new();
+        let mut disk = Disk::default();
+        let mut persisted = vec![DiskWrite::Epoch(Epoch(2))];
+        persisted.push(DiskWrite::Log(volatile.append(Entry {
+            epoch: Epoch(2),
+            command: Command::Nop,
+        })));
+        let from_leader = vec![Entry {
+            epoch: Epoch(3),
+            command: Command::Nop,
+        }];
+        let writes = volatile
+            .append_after(LogIndex::ZERO, Epoch::ZERO, from_leader)
+            .expect("prev ZERO matches");
+        persisted.extend(writes.into_iter().map(DiskWrite::Log));
+        for w in &persisted {
+            disk.apply(w);
+        }
+        assert_eq!(disk.log, volatile);
+        assert_eq!(disk.epoch, Epoch(2));
+        assert_eq!(disk.log.last_epoch(), Epoch(3));
+    }
+}
