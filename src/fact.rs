@@ -33,6 +33,19 @@ pub enum Fact {
     Stored { request: RequestId, epoch: u64 },
     /// A client's read was served by this node under `epoch`.
     Served { request: RequestId, epoch: u64 },
+    /// This node learned that log `index` (a slot; Basic Paxos has only slot 0)
+    /// is committed with `command`, an entry of `epoch`.
+    Committed {
+        index: u64,
+        epoch: u64,
+        command: String,
+    },
+    /// This node applied log `index` (`command`, of `epoch`) to its store.
+    Applied {
+        index: u64,
+        epoch: u64,
+        command: String,
+    },
 }
 
 impl Fact {
@@ -45,6 +58,8 @@ impl Fact {
             Fact::Leading { .. } => "leading",
             Fact::Stored { .. } => "stored",
             Fact::Served { .. } => "served",
+            Fact::Committed { .. } => "committed",
+            Fact::Applied { .. } => "applied",
         }
     }
 }

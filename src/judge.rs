@@ -177,6 +177,7 @@ fn run_check(
             Some(history) => linearizability(history),
             None => unknown("the run has no client history"),
         },
+        CheckKind::LogSafety => log_safety(record, &name),
         CheckKind::Ghost => match &record.history {
             Some(history) => ghost(record, history),
             None => unknown("the run has no client history"),
@@ -187,7 +188,12 @@ fn run_check(
 /// The ways an outcome fails to match `expect` (empty: it matches).
 fn unmet(expect: &ExpectSpec, record: &RunRecord, outcome: &Judgement) -> Vec<String> {
     let mut failures = Vec::new();
-    let all_ok = || outcome.checks.iter().all(|c| c.verdict == CheckVerdict::Holds);
+    let all_ok = || {
+        outcome
+            .checks
+            .iter()
+            .all(|c| c.verdict == CheckVerdict::Holds)
+    };
     let chosen: Vec<&str> = outcome
         .chosen
         .iter()
@@ -248,6 +254,41 @@ fn unmet(expect: &ExpectSpec, record: &RunRecord, outcome: &Judgement) -> Vec<St
 /// How long the linearizability search may take on a simulated history before
 /// it answers "unknown".
 pub const LINEARIZABILITY_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The log-safety check over the `committed` and `applied` facts.
+fn log_safety(record: &RunRecord, name: &dyn Fn(crate::ids::NodeId) -> String) -> CheckReport {
+    use crate::check::log_safety::{LogObservation, Observed, log_safety};
+    use crate::fact::Fact;
+    use crate::replication::log::{Epoch, LogIndex};
+    let observations: Vec<LogObservation<&str>> = record
+        .facts
+        .iter()
+        .filter_map(|f| {
+            let (what, index, epoch, command) = match &f.fact {
+                Fact::Committed {
+                    index,
+                    epoch,
+                    command,
+                } => (Observed::Committed, index, epoch, command),
+                Fact::Applied {
+                    index,
+                    epoch,
+                    command,
+                } => (Observed::Applied, index, epoch, command),
+                _ => return None,
+            };
+            Some(LogObservation {
+                at: f.t,
+                node: f.node,
+                what,
+                index: LogIndex(*index),
+                epoch: Epoch(*epoch),
+                command: command.as_str(),
+            })
+        })
+        .collect();
+    log_safety(&observations, name)
+}
 
 fn linearizability(history: &crate::history::History) -> CheckReport {
     use crate::check::linearizability::{CheckOptions, Verdict as Lin, check_history};

@@ -25,6 +25,7 @@ pub mod protocol;
 pub mod protocols;
 pub mod recorded;
 pub mod render;
+pub mod replication;
 pub mod rng;
 pub mod run;
 pub mod scenario;

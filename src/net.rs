@@ -11,10 +11,10 @@
 //! All randomness comes from the network's own stream, drawn in a fixed order,
 //! and a draw is skipped when its probability is 0 or its delay is fixed.
 
-use crate::ids::NodeId;
-use crate::rng::DetRng;
 use crate::fault::FaultAction;
+use crate::ids::NodeId;
 use crate::ids::NodeSet;
+use crate::rng::DetRng;
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +26,6 @@ pub enum Delay {
     Fixed(u64),
     Uniform { lo: u64, hi: u64 },
 }
-
 
 /// How one directed link behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,7 +213,11 @@ impl NetworkState {
 }
 
 fn matches(f: &Filter, now: Time, from: NodeId, to: NodeId, kind: usize) -> bool {
-    now >= f.start && now < f.end && f.from.contains(from) && f.to.contains(to) && f.kinds.contains(kind)
+    now >= f.start
+        && now < f.end
+        && f.from.contains(from)
+        && f.to.contains(to)
+        && f.kinds.contains(kind)
 }
 
 #[cfg(test)]
@@ -256,14 +259,8 @@ mod tests {
             NodeSet::single(A),
             NodeSet(NodeSet::single(B).0 | NodeSet::single(C).0),
         ]));
-        assert_eq!(
-            n.route(Time(0), A, B, 0).first,
-            Err(DropReason::Partition)
-        );
-        assert_eq!(
-            n.route(Time(0), B, A, 0).first,
-            Err(DropReason::Partition)
-        );
+        assert_eq!(n.route(Time(0), A, B, 0).first, Err(DropReason::Partition));
+        assert_eq!(n.route(Time(0), B, A, 0).first, Err(DropReason::Partition));
         assert_eq!(n.route(Time(0), B, C, 0).first, Ok(Time(1)));
         n.apply(&FaultAction::Heal);
         assert_eq!(n.route(Time(0), A, B, 0).first, Ok(Time(1)));
@@ -276,10 +273,7 @@ mod tests {
             from: NodeSet::single(A),
             to: NodeSet::single(B),
         });
-        assert_eq!(
-            n.route(Time(0), A, B, 0).first,
-            Err(DropReason::Partition)
-        );
+        assert_eq!(n.route(Time(0), A, B, 0).first, Err(DropReason::Partition));
         assert_eq!(n.route(Time(0), B, A, 0).first, Ok(Time(1)));
     }
 

@@ -92,7 +92,10 @@ pub fn read_trace(path: &Path) -> Result<ReadTrace, InputError> {
         last_t = rec.t;
         let node = |name: &str| {
             scenario.node_id(name).ok_or_else(|| {
-                err(format!("unknown node {name:?}: the scenario has no such node")).at("node")
+                err(format!(
+                    "unknown node {name:?}: the scenario has no such node"
+                ))
+                .at("node")
             })
         };
         let s = &mut record.stats;

@@ -854,9 +854,9 @@ fn select_checks(
         {
             Ok(())
         }
-        Needs::History | Needs::UniqueElements if workload.is_none() => Err(
-            "it judges the clients' history, and this scenario has no \"workload\"",
-        ),
+        Needs::History | Needs::UniqueElements if workload.is_none() => {
+            Err("it judges the clients' history, and this scenario has no \"workload\"")
+        }
         Needs::History | Needs::UniqueElements => {
             Err("it needs an append or set workload (unique elements)")
         }
@@ -893,14 +893,14 @@ fn select_checks(
                 .at(&path)
             })?;
         if let Err(why) = applies(check) {
-            return Err(InputError::new(
-                source,
-                format!("check {name:?} does not apply: {why}"),
-            )
-            .at(&path));
+            return Err(
+                InputError::new(source, format!("check {name:?} does not apply: {why}")).at(&path),
+            );
         }
         if checks.contains(&check) {
-            return Err(InputError::new(source, format!("check {name:?} is named twice")).at(&path));
+            return Err(
+                InputError::new(source, format!("check {name:?} is named twice")).at(&path),
+            );
         }
         checks.push(check);
     }
@@ -929,7 +929,10 @@ fn validate_expect(
     {
         return err(
             "expect.violation",
-            format!("{v:?} is not among the checks this scenario runs ({})", running()),
+            format!(
+                "{v:?} is not among the checks this scenario runs ({})",
+                running()
+            ),
         );
     }
     for (i, name) in e.holds.iter().flatten().enumerate() {
@@ -974,8 +977,7 @@ fn validate_expect(
     if *e == ExpectSpec::default() {
         return err(
             "expect",
-            "expected at least one of \"chosen\", \"violation\", \"livelock\", \"holds\""
-                .into(),
+            "expected at least one of \"chosen\", \"violation\", \"livelock\", \"holds\"".into(),
         );
     }
     Ok(())

@@ -13,9 +13,9 @@ use crate::error::InputError;
 use crate::fact::Fact;
 use crate::history::{Input, Output};
 use crate::ids::{MessageId, RequestId};
+use crate::named::Named;
 use crate::net::DropReason;
 use crate::op::{Op, Reply};
-use crate::named::Named;
 use crate::scenario::{Scenario, ScenarioSpec};
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
@@ -75,7 +75,11 @@ impl Header {
             );
         }
         if self.variant != scenario.variant {
-            return mismatch("variant", self.variant.clone(), scenario.variant.to_string());
+            return mismatch(
+                "variant",
+                self.variant.clone(),
+                scenario.variant.to_string(),
+            );
         }
         if self.seed != scenario.spec.seed {
             return mismatch(
@@ -235,7 +239,10 @@ impl TraceLines {
         } else if n as u64 == limit {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("line {} is longer than {MAX_LINE_BYTES} bytes", self.line_no),
+                format!(
+                    "line {} is longer than {MAX_LINE_BYTES} bytes",
+                    self.line_no
+                ),
             ));
         }
         String::from_utf8(std::mem::take(&mut self.buf))

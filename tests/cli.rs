@@ -363,7 +363,11 @@ fn judge_refuses_traces_a_run_cannot_have_written() {
         let o = parliament(&["judge", path.to_str().unwrap()]);
         assert_eq!(code(&o), 2, "{what}: {}", stdout(&o));
         let at = format!("{}:{line}", path.display());
-        assert!(stderr(&o).contains(&at), "{what}: expected {at} in {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&at),
+            "{what}: expected {at} in {}",
+            stderr(&o)
+        );
     }
     // The untouched trace is judged.
     let o = parliament(&["judge", "traces/paxos/happy-path.jsonl"]);

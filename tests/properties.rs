@@ -2,9 +2,9 @@
 //! violate agreement or validity; the bug variants are caught.
 
 use parliament::check::CheckVerdict as Verdict;
+use parliament::judge::RunReport;
 use parliament::named::Named;
 use parliament::rng::DetRng;
-use parliament::judge::RunReport;
 use parliament::run::run;
 use parliament::scenario::Scenario;
 use parliament::trace::TraceOutput;

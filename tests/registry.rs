@@ -97,7 +97,10 @@ fn a_world_cloned_mid_run_runs_on_identically() {
         // lines are numbered as they are written.
         let first = TraceOutput::new().to_writer(Box::new(SharedBuffer::new()));
         let (a, b) = with_world(&scenario, first, CloneMidRun { steps: 40 });
-        assert!(a.lines().count() > 20, "{file}: too short to prove anything");
+        assert!(
+            a.lines().count() > 20,
+            "{file}: too short to prove anything"
+        );
         assert_eq!(a, b, "{file}");
         // And the rest is the rest of the whole run's trace: same numbering.
         let whole = SharedBuffer::new();

@@ -8,6 +8,7 @@ pub mod consensus;
 mod fxhash;
 pub mod ghost;
 pub mod linearizability;
+pub mod log_safety;
 pub mod models;
 
 use crate::named::{NameRow, Named};
@@ -21,6 +22,7 @@ pub enum CheckKind {
     Validity,
     Linearizability,
     Ghost,
+    LogSafety,
 }
 
 impl Named for CheckKind {
@@ -45,6 +47,12 @@ impl Named for CheckKind {
             name: "ghost",
             about: "no write missing from a read reappears in a later read (seed 002)",
         },
+        NameRow {
+            value: CheckKind::LogSafety,
+            name: "log-safety",
+            about: "no log index committed with two commands; every replica applies a prefix \
+                    of one sequence",
+        },
     ];
 }
 
@@ -62,7 +70,7 @@ pub enum Needs {
 impl CheckKind {
     pub fn needs(self) -> Needs {
         match self {
-            CheckKind::Agreement | CheckKind::Validity => Needs::Facts,
+            CheckKind::Agreement | CheckKind::Validity | CheckKind::LogSafety => Needs::Facts,
             CheckKind::Linearizability => Needs::History,
             CheckKind::Ghost => Needs::UniqueElements,
         }
@@ -74,7 +82,10 @@ impl CheckKind {
     /// epochs writes were stored and reads served in).
     pub fn reads_facts(self) -> bool {
         match self {
-            CheckKind::Agreement | CheckKind::Validity | CheckKind::Ghost => true,
+            CheckKind::Agreement
+            | CheckKind::Validity
+            | CheckKind::Ghost
+            | CheckKind::LogSafety => true,
             CheckKind::Linearizability => false,
         }
     }

@@ -312,12 +312,10 @@ impl<'s, P: Protocol> World<'s, P> {
                 self.stats.timers_fired += 1;
                 if self.tracing {
                     let name = self.scenario.node_name(node);
-                    self.emit(
-                        &Ev::<'_, P>::Timer {
-                            node: name,
-                            timer: &timer,
-                        },
-                    );
+                    self.emit(&Ev::<'_, P>::Timer {
+                        node: name,
+                        timer: &timer,
+                    });
                 }
                 self.with_node(node, |n, ctx| n.on_timer(ctx, timer));
             }
@@ -335,15 +333,13 @@ impl<'s, P: Protocol> World<'s, P> {
                 };
                 let down = self.slots[r.node.index()].node.is_none();
                 if self.tracing {
-                    self.emit(
-                        &Ev::<'_, P>::Request {
-                            node: self.scenario.node_name(r.node),
-                            client: None,
-                            request: request.id,
-                            op: &request.op,
-                            node_down: down,
-                        },
-                    );
+                    self.emit(&Ev::<'_, P>::Request {
+                        node: self.scenario.node_name(r.node),
+                        client: None,
+                        request: request.id,
+                        op: &request.op,
+                        node_down: down,
+                    });
                 }
                 self.with_node(r.node, |n, ctx| n.on_request(ctx, request));
             }
@@ -521,34 +517,28 @@ impl<'s, P: Protocol> World<'s, P> {
                 Effect::Persist(write) => {
                     self.slots[id.index()].disk.apply(&write);
                     if self.tracing {
-                        self.emit(
-                            &Ev::<'_, P>::Persist {
-                                node: self.scenario.node_name(id),
-                                write: &write,
-                            },
-                        );
+                        self.emit(&Ev::<'_, P>::Persist {
+                            node: self.scenario.node_name(id),
+                            write: &write,
+                        });
                     }
                 }
                 Effect::Reply { request, reply } => {
                     if self.tracing {
-                        self.emit(
-                            &Ev::<'_, P>::Reply {
-                                node: self.scenario.node_name(id),
-                                request,
-                                reply: &reply,
-                            },
-                        );
+                        self.emit(&Ev::<'_, P>::Reply {
+                            node: self.scenario.node_name(id),
+                            request,
+                            reply: &reply,
+                        });
                     }
                     self.route_reply(request, &reply);
                 }
                 Effect::Note(fact) => {
                     if self.tracing {
-                        self.emit(
-                            &Ev::<'_, P>::Fact {
-                                node: self.scenario.node_name(id),
-                                fact: &fact,
-                            },
-                        );
+                        self.emit(&Ev::<'_, P>::Fact {
+                            node: self.scenario.node_name(id),
+                            fact: &fact,
+                        });
                     }
                     if self.keep_facts {
                         self.facts.push(FactRecord {
@@ -569,24 +559,20 @@ impl<'s, P: Protocol> World<'s, P> {
         let route = self.net.route(self.now, from, to, msg.kind().index());
         if self.tracing {
             let (f, t) = (self.scenario.node_name(from), self.scenario.node_name(to));
-            self.emit(
-                &Ev::<'_, P>::Send {
+            self.emit(&Ev::<'_, P>::Send {
+                mid,
+                from: f,
+                to: t,
+                msg: &msg,
+            });
+            if let Err(reason) = route.first {
+                self.emit(&Ev::<'_, P>::Drop {
                     mid,
                     from: f,
                     to: t,
+                    reason,
                     msg: &msg,
-                },
-            );
-            if let Err(reason) = route.first {
-                self.emit(
-                    &Ev::<'_, P>::Drop {
-                        mid,
-                        from: f,
-                        to: t,
-                        reason,
-                        msg: &msg,
-                    },
-                );
+                });
             }
         }
         if let Some(at) = route.duplicate {

@@ -25,12 +25,12 @@
 //! value and always proposes its own).
 
 use crate::ballot::Ballot;
-use crate::fact::Fact;
-use crate::ids::{NodeId, RequestId};
-use crate::op::{ClientRequest, Op, Reply};
 use crate::check::CheckKind;
 use crate::error::InputError;
+use crate::fact::Fact;
+use crate::ids::{NodeId, RequestId};
 use crate::named::{NameRow, Named};
+use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::{
     Ctx, DurableState, Message, NodeView, OutcomeWord, Protocol, RoleRow, Serves, Setup,
 };

@@ -203,7 +203,10 @@ pub struct ProtocolInfo {
 impl ProtocolInfo {
     fn of<P: Protocol>() -> ProtocolInfo {
         ProtocolInfo {
-            variants: P::Variant::TABLE.iter().map(|r| (r.name, r.about)).collect(),
+            variants: P::Variant::TABLE
+                .iter()
+                .map(|r| (r.name, r.about))
+                .collect(),
             roles: P::ROLES
                 .iter()
                 .map(|r| (r.name, r.plural, r.prefix))

@@ -23,13 +23,13 @@
 //! Updates carry the client's request id; a primary answers a retried request
 //! from its log instead of applying it twice (seed 002 §7).
 
+use crate::check::CheckKind;
+use crate::error::InputError;
 use crate::fact::Fact;
 use crate::history::{Input, Output};
 use crate::ids::{NodeId, RequestId};
-use crate::op::{ClientRequest, Op, Reply};
-use crate::check::CheckKind;
-use crate::error::InputError;
 use crate::named::{NameRow, Named};
+use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::{
     Ctx, DurableState, Message, NodeView, OutcomeWord, Protocol, RoleRow, Serves, Setup,
 };

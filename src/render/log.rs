@@ -111,6 +111,15 @@ fn describe_fact(fact: &Fact) -> String {
         Fact::Leading { epoch } => format!("leads epoch {epoch}"),
         Fact::Stored { request, epoch } => format!("stores {request} in epoch {epoch}"),
         Fact::Served { request, epoch } => format!("serves read {request} in epoch {epoch}"),
+        Fact::Committed {
+            index,
+            epoch,
+            command,
+        } => format!("commits #{index} (epoch {epoch}): {command}"),
+        Fact::Applied {
+            index,
+            epoch,
+            command,
+        } => format!("applies #{index} (epoch {epoch}): {command}"),
     }
 }
-
