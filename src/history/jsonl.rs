@@ -462,6 +462,39 @@ fn write_completion(out: &mut String, op: &super::Operation) {
     out.push_str("}\n");
 }
 
+/// Reads an operation written with this format's field names (`f`, `key`,
+/// `value`, `from`, `to`), as trace `invoke` lines write it; `line` is where
+/// the fields came from, for errors.
+pub fn input_of(
+    source: &str,
+    line: usize,
+    fields: Map<String, Value>,
+    kind: ModelKind,
+) -> Result<Input, InputError> {
+    Fields {
+        source,
+        line,
+        map: fields,
+    }
+    .input(kind)
+}
+
+/// Reads what an `ok` completion of `action` saw (`value`, or `applied` for a
+/// compare-and-set), as trace `complete` lines write it.
+pub fn output_of(
+    source: &str,
+    line: usize,
+    fields: Map<String, Value>,
+    action: &Action,
+) -> Result<Output, InputError> {
+    Fields {
+        source,
+        line,
+        map: fields,
+    }
+    .output(action)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,37 +543,4 @@ mod tests {
         assert!(e.to_string().contains("never invoked"), "{e}");
         assert_eq!(e.line, Some(6));
     }
-}
-
-/// Reads an operation written with this format's field names (`f`, `key`,
-/// `value`, `from`, `to`), as trace `invoke` lines write it; `line` is where
-/// the fields came from, for errors.
-pub fn input_of(
-    source: &str,
-    line: usize,
-    fields: Map<String, Value>,
-    kind: ModelKind,
-) -> Result<Input, InputError> {
-    Fields {
-        source,
-        line,
-        map: fields,
-    }
-    .input(kind)
-}
-
-/// Reads what an `ok` completion of `action` saw (`value`, or `applied` for a
-/// compare-and-set), as trace `complete` lines write it.
-pub fn output_of(
-    source: &str,
-    line: usize,
-    fields: Map<String, Value>,
-    action: &Action,
-) -> Result<Output, InputError> {
-    Fields {
-        source,
-        line,
-        map: fields,
-    }
-    .output(action)
 }
