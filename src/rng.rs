@@ -21,6 +21,7 @@ pub mod stream {
     pub const NETWORK: u64 = 1;
     pub const FAULTS: u64 = 2;
     pub const WORKLOAD: u64 = 3;
+    pub const DISK: u64 = 4;
     pub const NODE_BASE: u64 = 1 << 32;
 }
 

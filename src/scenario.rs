@@ -67,6 +67,9 @@ pub struct ScenarioSpec {
     pub params: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
     pub network: NetworkSpec,
+    /// How long a durable write takes (default: no time at all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk: Option<DiskSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -156,6 +159,27 @@ pub struct LinkSpec {
     pub loss: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate: Option<f64>,
+}
+
+/// Disk latency: a durable write completes this long after the handler that
+/// issued it; a crash before then loses it, and whatever the handler did after
+/// the write (send, reply) waits for it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskSpec {
+    /// Every node's latency, unless overridden below.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<DelaySpec>,
+    /// Latencies for particular nodes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<NodeDiskSpec>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeDiskSpec {
+    pub node: NodeNames,
+    pub latency: DelaySpec,
 }
 
 /// One node name, or a list of them. `"*"` means every node.
@@ -297,6 +321,8 @@ pub struct Scenario {
     pub variant: &'static str,
     pub cluster: Cluster,
     pub network: Network,
+    /// Each node's disk latency (`Fixed(0)`: writes are instant).
+    pub disk_latency: Vec<Delay>,
     /// Sorted by time; ties keep file order.
     pub faults: Vec<Fault>,
     pub filters: Vec<Filter>,
@@ -478,6 +504,21 @@ impl Scenario {
                     if let Some(p) = dup {
                         link.duplicate_ppm = p;
                     }
+                }
+            }
+        }
+
+        // Disks.
+        let mut disk_latency = vec![Delay::Fixed(0); n];
+        if let Some(disk) = &spec.disk {
+            if let Some(d) = &disk.latency {
+                check_delay(d, source, "disk.latency")?;
+                disk_latency = vec![(*d).into(); n];
+            }
+            for (i, over) in disk.nodes.iter().enumerate() {
+                check_delay(&over.latency, source, &format!("disk.nodes[{i}].latency"))?;
+                for id in resolve(&over.node, &format!("disk.nodes[{i}].node"))?.iter() {
+                    disk_latency[id.index()] = over.latency.into();
                 }
             }
         }
@@ -787,6 +828,7 @@ impl Scenario {
             config: configured.config,
             variant: configured.variant,
             cluster,
+            disk_latency,
             network: Network {
                 links,
                 node_count: n,

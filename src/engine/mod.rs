@@ -13,7 +13,7 @@ use crate::fact::FactRecord;
 use crate::fault::FaultAction;
 use crate::ids::{ClientId, MessageId, NodeId, RequestId};
 use crate::named::Named;
-use crate::net::{DropReason, NetworkState};
+use crate::net::{Delay, DropReason, NetworkState};
 use crate::op::ClientRequest;
 use crate::protocol::{Ctx, DurableState, Effect, Message, Protocol};
 use crate::rng::{DetRng, stream};
@@ -77,6 +77,19 @@ enum Pending<P: Protocol> {
         request: RequestId,
         attempt: u32,
     },
+    /// A durable write of `node` completes (a slow disk); then the effects its
+    /// handler issued after the write take place. Stale if the node crashed
+    /// since (`incarnation` changed): the write is lost.
+    /// (Boxed: rare, and kept out of the size of every queue entry.)
+    DiskDone(Box<DiskDone<P>>),
+}
+
+#[derive(Clone)]
+struct DiskDone<P: Protocol> {
+    node: NodeId,
+    incarnation: u64,
+    write: DiskWrite<P>,
+    then: Vec<Effect<P>>,
 }
 
 /// A node slot: the live node (None while crashed) and what outlives it.
@@ -88,6 +101,10 @@ struct Slot<P: Protocol> {
     /// makes older queue entries stale, so nothing is ever removed from the heap.
     timers: Vec<(P::Timer, u64)>,
     rng: DetRng,
+    /// Bumped by every crash: writes still on their way to the disk are lost.
+    incarnation: u64,
+    /// When the disk finishes the writes already issued (writes complete in order).
+    disk_free_at: Time,
 }
 
 /// A run in progress: everything that makes up the simulated world, and the
@@ -101,6 +118,8 @@ pub struct World<'s, P: Protocol> {
     queue: EventQueue<Pending<P>>,
     slots: Vec<Slot<P>>,
     net: NetworkState,
+    /// Draws disk latencies (only for uniform ones).
+    disk_rng: DetRng,
     next_mid: u64,
     next_generation: u64,
     /// Sequence number of the next trace event.
@@ -125,6 +144,7 @@ impl<P: Protocol> Clone for World<'_, P> {
             queue: self.queue.clone(),
             slots: self.slots.clone(),
             net: self.net.clone(),
+            disk_rng: self.disk_rng.clone(),
             next_mid: self.next_mid,
             next_generation: self.next_generation,
             next_seq: self.next_seq,
@@ -156,6 +176,8 @@ impl<'s, P: Protocol> World<'s, P> {
                 disk: P::Durable::default(),
                 timers: Vec::new(),
                 rng: DetRng::new(seed, stream::NODE_BASE + n.id.0 as u64),
+                incarnation: 0,
+                disk_free_at: Time::ZERO,
             })
             .collect();
         let net = NetworkState::new(
@@ -187,6 +209,7 @@ impl<'s, P: Protocol> World<'s, P> {
             queue,
             slots,
             net,
+            disk_rng: DetRng::new(seed, stream::DISK),
             next_mid: 0,
             next_generation: 0,
             next_seq: 0,
@@ -223,7 +246,14 @@ impl<'s, P: Protocol> World<'s, P> {
 
     /// Runs until nothing is pending or a limit is reached.
     pub fn run(mut self) -> (RunRecord, TraceOutput) {
-        while self.step().is_none() {}
+        if self.ended.is_none() {
+            let reason = loop {
+                if let Some(reason) = self.next_event() {
+                    break reason;
+                }
+            };
+            self.end(reason);
+        }
         self.finish()
     }
 
@@ -235,11 +265,15 @@ impl<'s, P: Protocol> World<'s, P> {
         }
         let end = self.next_event();
         if let Some(reason) = end {
-            let events = self.stats.events;
-            self.ended = Some(reason);
-            self.emit(&Ev::<'_, P>::End { reason, events });
+            self.end(reason);
         }
         end
+    }
+
+    fn end(&mut self, reason: EndReason) {
+        let events = self.stats.events;
+        self.ended = Some(reason);
+        self.emit(&Ev::<'_, P>::End { reason, events });
     }
 
     /// The record of a run that has ended (runs it to the end first if not).
@@ -273,6 +307,7 @@ impl<'s, P: Protocol> World<'s, P> {
         self.out.event(self.now, seq, ev);
     }
 
+    #[inline]
     fn next_event(&mut self) -> Option<EndReason> {
         if self.stats.events >= self.scenario.event_limit {
             return Some(EndReason::EventLimit);
@@ -363,11 +398,32 @@ impl<'s, P: Protocol> World<'s, P> {
                 self.stats.events += 1;
                 self.client_timeout(client, request, attempt);
             }
+            Pending::DiskDone(done) => {
+                let DiskDone {
+                    node,
+                    write,
+                    mut then,
+                    ..
+                } = *done;
+                self.stats.events += 1;
+                self.slots[node.index()].disk.apply(&write);
+                if self.tracing {
+                    self.emit(&Ev::<'_, P>::Persist {
+                        node: self.scenario.node_name(node),
+                        write: &write,
+                    });
+                }
+                self.apply_effects(node, &mut then);
+            }
         }
     }
 
+    /// A cancelled timer, or a write lost in a crash: not an event.
     fn head_is_stale_timer(&self) -> bool {
         match self.queue.peek() {
+            Some((_, Pending::DiskDone(done))) => {
+                self.slots[done.node.index()].incarnation != done.incarnation
+            }
             Some((
                 _,
                 Pending::Timer {
@@ -454,8 +510,11 @@ impl<'s, P: Protocol> World<'s, P> {
             FaultAction::Crash(id) => {
                 let slot = &mut self.slots[id.index()];
                 slot.node = None;
-                // Pending timers die with the process.
+                // Pending timers die with the process, and so do writes that
+                // had not reached the disk.
                 slot.timers.clear();
+                slot.incarnation += 1;
+                slot.disk_free_at = self.now;
             }
             FaultAction::Restart(id) => self.boot(*id),
             FaultAction::Partition(_) | FaultAction::Cut { .. } | FaultAction::Heal => {
@@ -491,62 +550,121 @@ impl<'s, P: Protocol> World<'s, P> {
     }
 
     fn apply_effects(&mut self, id: NodeId, effects: &mut Vec<Effect<P>>) {
+        if self.disk_is_slow(id) {
+            return self.apply_effects_on_slow_disk(id, effects);
+        }
         for effect in effects.drain(..) {
-            match effect {
-                Effect::Send { to, msg } => self.send(id, to, msg),
-                Effect::SetTimer { timer, after } => {
-                    let generation = self.next_generation;
-                    self.next_generation += 1;
-                    let timers = &mut self.slots[id.index()].timers;
-                    match timers.iter_mut().find(|(t, _)| *t == timer) {
-                        Some(entry) => entry.1 = generation,
-                        None => timers.push((timer, generation)),
+            self.apply_effect(id, effect);
+        }
+    }
+
+    /// With a slow disk, a durable write completes later, and what the handler
+    /// did after it (send, reply, state a fact) waits for it; its timers do not.
+    #[cold]
+    fn apply_effects_on_slow_disk(&mut self, id: NodeId, effects: &mut Vec<Effect<P>>) {
+        let mut effects = effects.drain(..);
+        while let Some(effect) = effects.next() {
+            let Effect::Persist(write) = effect else {
+                self.apply_effect(id, effect);
+                continue;
+            };
+            let mut then = Vec::new();
+            for later in effects.by_ref() {
+                match later {
+                    Effect::SetTimer { .. } | Effect::CancelTimer { .. } => {
+                        self.apply_effect(id, later)
                     }
-                    self.queue.push(
-                        self.now.after(after),
-                        Pending::Timer {
-                            node: id,
-                            timer,
-                            generation,
-                        },
-                    );
+                    other => then.push(other),
                 }
-                Effect::CancelTimer { timer } => {
-                    self.slots[id.index()].timers.retain(|(t, _)| *t != timer);
+            }
+            let done = self.schedule_write(id);
+            let incarnation = self.slots[id.index()].incarnation;
+            self.queue.push(
+                done,
+                Pending::DiskDone(Box::new(DiskDone {
+                    node: id,
+                    incarnation,
+                    write,
+                    then,
+                })),
+            );
+        }
+    }
+
+    fn disk_is_slow(&self, id: NodeId) -> bool {
+        self.scenario.disk_latency[id.index()] != Delay::Fixed(0)
+    }
+
+    /// When a write issued now by `id` completes: after its latency, and after
+    /// every write the node issued before.
+    fn schedule_write(&mut self, id: NodeId) -> Time {
+        let latency = match self.scenario.disk_latency[id.index()] {
+            Delay::Fixed(d) => d,
+            Delay::Uniform { lo, hi } => self.disk_rng.between(lo, hi),
+        };
+        let slot = &mut self.slots[id.index()];
+        let done = self.now.after(latency).max(slot.disk_free_at);
+        slot.disk_free_at = done;
+        done
+    }
+
+    /// Applies one effect now (a write goes straight to the disk).
+    #[inline(always)]
+    fn apply_effect(&mut self, id: NodeId, effect: Effect<P>) {
+        match effect {
+            Effect::Send { to, msg } => self.send(id, to, msg),
+            Effect::SetTimer { timer, after } => {
+                let generation = self.next_generation;
+                self.next_generation += 1;
+                let timers = &mut self.slots[id.index()].timers;
+                match timers.iter_mut().find(|(t, _)| *t == timer) {
+                    Some(entry) => entry.1 = generation,
+                    None => timers.push((timer, generation)),
                 }
-                Effect::Persist(write) => {
-                    self.slots[id.index()].disk.apply(&write);
-                    if self.tracing {
-                        self.emit(&Ev::<'_, P>::Persist {
-                            node: self.scenario.node_name(id),
-                            write: &write,
-                        });
-                    }
+                self.queue.push(
+                    self.now.after(after),
+                    Pending::Timer {
+                        node: id,
+                        timer,
+                        generation,
+                    },
+                );
+            }
+            Effect::CancelTimer { timer } => {
+                self.slots[id.index()].timers.retain(|(t, _)| *t != timer);
+            }
+            Effect::Persist(write) => {
+                self.slots[id.index()].disk.apply(&write);
+                if self.tracing {
+                    self.emit(&Ev::<'_, P>::Persist {
+                        node: self.scenario.node_name(id),
+                        write: &write,
+                    });
                 }
-                Effect::Reply { request, reply } => {
-                    if self.tracing {
-                        self.emit(&Ev::<'_, P>::Reply {
-                            node: self.scenario.node_name(id),
-                            request,
-                            reply: &reply,
-                        });
-                    }
-                    self.route_reply(request, &reply);
+            }
+            Effect::Reply { request, reply } => {
+                if self.tracing {
+                    self.emit(&Ev::<'_, P>::Reply {
+                        node: self.scenario.node_name(id),
+                        request,
+                        reply: &reply,
+                    });
                 }
-                Effect::Note(fact) => {
-                    if self.tracing {
-                        self.emit(&Ev::<'_, P>::Fact {
-                            node: self.scenario.node_name(id),
-                            fact: &fact,
-                        });
-                    }
-                    if self.keep_facts {
-                        self.facts.push(FactRecord {
-                            t: self.now,
-                            node: id,
-                            fact,
-                        });
-                    }
+                self.route_reply(request, &reply);
+            }
+            Effect::Note(fact) => {
+                if self.tracing {
+                    self.emit(&Ev::<'_, P>::Fact {
+                        node: self.scenario.node_name(id),
+                        fact: &fact,
+                    });
+                }
+                if self.keep_facts {
+                    self.facts.push(FactRecord {
+                        t: self.now,
+                        node: id,
+                        fact,
+                    });
                 }
             }
         }
