@@ -40,11 +40,15 @@ pub enum Fact {
         epoch: u64,
         command: String,
     },
-    /// This node applied log `index` (`command`, of `epoch`) to its store.
+    /// This node applied log `index` (`command`, of `epoch`) to its store;
+    /// `request` when it was a client's update taking effect (not a no-op, not
+    /// a deduplicated retry): the epoch of the copy that took effect.
     Applied {
         index: u64,
         epoch: u64,
         command: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<RequestId>,
     },
 }
 

@@ -274,6 +274,7 @@ fn log_safety(record: &RunRecord, name: &dyn Fn(crate::ids::NodeId) -> String) -
                     index,
                     epoch,
                     command,
+                    ..
                 } => (Observed::Applied, index, epoch, command),
                 _ => return None,
             };
@@ -349,7 +350,20 @@ fn linearizability(history: &crate::history::History) -> CheckReport {
 fn ghost(record: &RunRecord, history: &crate::history::History) -> CheckReport {
     use crate::check::ghost::{EpochFacts, find_ghosts};
     use crate::fact::Fact;
+    // A write's epoch is that of the copy that took effect, where the protocol
+    // says which (a client's retry stored anew in a later reign is not the old
+    // copy coming back); otherwise that of its first store.
     let mut epochs = EpochFacts::default();
+    for f in &record.facts {
+        if let Fact::Applied {
+            request: Some(request),
+            epoch,
+            ..
+        } = &f.fact
+        {
+            epochs.stored.entry(*request).or_insert(*epoch);
+        }
+    }
     for f in &record.facts {
         match &f.fact {
             Fact::Stored { request, epoch } => {

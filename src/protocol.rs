@@ -182,6 +182,9 @@ pub enum Effect<P: Protocol> {
     SetTimer { timer: P::Timer, after: u64 },
     CancelTimer { timer: P::Timer },
     Persist(<P::Durable as DurableState>::Write),
+    /// Wait for every write issued so far to be on disk (fsync): what follows
+    /// is held until then. Nothing to wait for on an instant disk.
+    Flush,
     Reply { request: RequestId, reply: Reply },
     Note(Fact),
 }
@@ -250,6 +253,13 @@ impl<'a, P: Protocol> Ctx<'a, P> {
     /// so "persist, then answer" is what the engine does too.
     pub fn persist(&mut self, write: <P::Durable as DurableState>::Write) {
         self.effects.push(Effect::Persist(write));
+    }
+
+    /// What the handler does after this waits until every write the node has
+    /// issued (in this handler or earlier ones) is on disk — as an
+    /// acknowledgement must, after fsync.
+    pub fn flush(&mut self) {
+        self.effects.push(Effect::Flush);
     }
 
     pub fn reply(&mut self, request: RequestId, reply: Reply) {

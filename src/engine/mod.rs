@@ -88,7 +88,8 @@ enum Pending<P: Protocol> {
 struct DiskDone<P: Protocol> {
     node: NodeId,
     incarnation: u64,
-    write: DiskWrite<P>,
+    /// `None` for a flush: nothing is written, the effects just wait.
+    write: Option<DiskWrite<P>>,
     then: Vec<Effect<P>>,
 }
 
@@ -400,20 +401,22 @@ impl<'s, P: Protocol> World<'s, P> {
             }
             Pending::DiskDone(done) => {
                 let DiskDone {
-                    node,
-                    write,
-                    mut then,
-                    ..
+                    node, write, then, ..
                 } = *done;
                 self.stats.events += 1;
-                self.slots[node.index()].disk.apply(&write);
-                if self.tracing {
-                    self.emit(&Ev::<'_, P>::Persist {
-                        node: self.scenario.node_name(node),
-                        write: &write,
-                    });
+                if let Some(write) = write {
+                    self.slots[node.index()].disk.apply(&write);
+                    if self.tracing {
+                        self.emit(&Ev::<'_, P>::Persist {
+                            node: self.scenario.node_name(node),
+                            write: &write,
+                        });
+                    }
                 }
-                self.apply_effects(node, &mut then);
+                // `then` holds no writes: each was scheduled when issued.
+                for effect in then {
+                    self.apply_effect(node, effect);
+                }
             }
         }
     }
@@ -560,34 +563,43 @@ impl<'s, P: Protocol> World<'s, P> {
 
     /// With a slow disk, a durable write completes later, and what the handler
     /// did after it (send, reply, state a fact) waits for it; its timers do not.
+    /// Every write is scheduled now, in order, so the disk completes a node's
+    /// writes in the order they were issued, across handlers.
     #[cold]
     fn apply_effects_on_slow_disk(&mut self, id: NodeId, effects: &mut Vec<Effect<P>>) {
-        let mut effects = effects.drain(..);
-        while let Some(effect) = effects.next() {
-            let Effect::Persist(write) = effect else {
-                self.apply_effect(id, effect);
-                continue;
-            };
-            let mut then = Vec::new();
-            for later in effects.by_ref() {
-                match later {
-                    Effect::SetTimer { .. } | Effect::CancelTimer { .. } => {
-                        self.apply_effect(id, later)
+        let mut waiting: Option<(Time, DiskDone<P>)> = None;
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Persist(_) | Effect::Flush => {
+                    if let Some((at, done)) = waiting.take() {
+                        self.queue.push(at, Pending::DiskDone(Box::new(done)));
                     }
-                    other => then.push(other),
+                    let (at, write) = match effect {
+                        Effect::Persist(write) => (self.schedule_write(id), Some(write)),
+                        _ => (self.now.max(self.slots[id.index()].disk_free_at), None),
+                    };
+                    let incarnation = self.slots[id.index()].incarnation;
+                    waiting = Some((
+                        at,
+                        DiskDone {
+                            node: id,
+                            incarnation,
+                            write,
+                            then: Vec::new(),
+                        },
+                    ));
                 }
+                Effect::SetTimer { .. } | Effect::CancelTimer { .. } => {
+                    self.apply_effect(id, effect)
+                }
+                other => match waiting.as_mut() {
+                    Some((_, done)) => done.then.push(other),
+                    None => self.apply_effect(id, other),
+                },
             }
-            let done = self.schedule_write(id);
-            let incarnation = self.slots[id.index()].incarnation;
-            self.queue.push(
-                done,
-                Pending::DiskDone(Box::new(DiskDone {
-                    node: id,
-                    incarnation,
-                    write,
-                    then,
-                })),
-            );
+        }
+        if let Some((at, done)) = waiting {
+            self.queue.push(at, Pending::DiskDone(Box::new(done)));
         }
     }
 
@@ -633,6 +645,8 @@ impl<'s, P: Protocol> World<'s, P> {
             Effect::CancelTimer { timer } => {
                 self.slots[id.index()].timers.retain(|(t, _)| *t != timer);
             }
+            // An instant disk has nothing to wait for.
+            Effect::Flush => {}
             Effect::Persist(write) => {
                 self.slots[id.index()].disk.apply(&write);
                 if self.tracing {

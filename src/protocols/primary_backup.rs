@@ -1,39 +1,55 @@
 //! Primary-backup replication: the master–slave baseline of seed 002 §5 and seed
 //! 004 "复制", with failover on a timeout. It is here to show why consensus is
-//! needed.
+//! needed — and, with `sync`, how far a careful primary-backup gets without it.
 //!
 //! Views number the reigns: the primary of view v is node (v − 1) mod n. The
-//! primary orders client updates into a log, applies them to its store and sends
-//! each entry to the backups, which append entries strictly in order and
-//! acknowledge them. Reads are served by the primary from its store.
+//! primary orders client updates into an epoch-tagged log (the toolkit's
+//! [`Log`], the view as the epoch) and replicates it to every backup with the
+//! Log Matching check: an entry is sent with the (index, view) of the one before
+//! it, and a backup that does not hold that one refuses, so the primary backs up
+//! and resends (a backup acknowledges *content*, never a length).
 //!
-//! - `sync` (seed 004's strong synchronous replication, Oracle "maximum
-//!   protection"): an update takes effect — becomes visible to reads and is
-//!   answered — only once every backup has acknowledged it.
+//! - `sync` (seed 004's strong synchronous replication): an update is committed
+//!   — applied, visible to reads, answered — once `params.min_acks` backups hold
+//!   it on disk (default: every backup, Oracle "maximum protection"'s strictest
+//!   form). With every backup required, no acknowledged write is ever lost and
+//!   no stale read is served; the price is that one dead backup blocks every
+//!   update. With fewer, a failover to a backup that did not acknowledge loses
+//!   acknowledged writes, and a partitioned old primary serves stale reads.
 //! - `async` (Oracle "maximum performance"): the primary applies and answers at
-//!   once and replicates afterwards; a failover loses what had not arrived.
+//!   once and replicates afterwards; a failover loses what had not arrived, and
+//!   a partition gives two primaries (split brain, seed 000 §1.1).
+//! - `ack-before-persist` — BUG: a backup acknowledges an entry before its disk
+//!   has it, so a crash can take back a write the primary already answered
+//!   (visible with a `disk` latency).
 //!
-//! Failover: the primary sends heartbeats; a backup that hears nothing for
-//! `params.failover_timeout` ticks moves to the next view it would lead and takes
-//! over with whatever its log holds. A node that hears of a higher view follows
-//! it and takes the new primary's log wholesale (the state transfer discards
-//! anything the old reign wrote that the new primary never had). With a partition
-//! instead of a crash both sides can act as primary: nothing here prevents it.
+//! Failover: the primary's heartbeats carry its commit point; a backup that
+//! hears nothing for `params.failover_timeout` ticks moves to the next view it
+//! would lead and takes over with its own log. A new primary appends a no-op
+//! and serves nothing until that no-op is committed: by then every backup it
+//! needs holds exactly its log (an older reign's uncommitted suffix is cut),
+//! and it knows everything committed before (Raft's no-op on election, §8).
+//! A node restarting from its disk never resumes a reign: it waits to hear the
+//! current primary, or fails over like any backup.
 //!
-//! Updates carry the client's request id; a primary answers a retried request
-//! from its log instead of applying it twice (seed 002 §7).
+//! Updates carry the client's request id; whether a request was already applied
+//! is part of the replicated state (the toolkit's sessions), so a retry is
+//! applied once even across a failover (seed 002 §7).
 
 use crate::check::CheckKind;
 use crate::error::InputError;
 use crate::fact::Fact;
-use crate::history::{Input, Output};
-use crate::ids::{NodeId, RequestId};
+use crate::history::Input;
+use crate::ids::{ClientId, NodeId, RequestId};
 use crate::named::{NameRow, Named};
 use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::{
     Ctx, DurableState, Message, NodeView, OutcomeWord, Protocol, RoleRow, Serves, Setup,
 };
-use crate::store::Store;
+use crate::replication::{
+    Applied, Applier, ClientCommand, Command, Entry, Epoch, Log, LogIndex, LogWrite,
+    SessionOutcome, Waiters,
+};
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,6 +59,7 @@ use std::fmt;
 pub enum Variant {
     Sync,
     Async,
+    AckBeforePersist,
 }
 
 impl Named for Variant {
@@ -50,12 +67,17 @@ impl Named for Variant {
         NameRow {
             value: Variant::Sync,
             name: "sync",
-            about: "an update is answered only after every backup acknowledged it",
+            about: "an update is answered once params.min_acks backups (default all) hold it",
         },
         NameRow {
             value: Variant::Async,
             name: "async",
             about: "the primary answers first and replicates later: a failover loses writes",
+        },
+        NameRow {
+            value: Variant::AckBeforePersist,
+            name: "ack-before-persist",
+            about: "BUG: backups acknowledge before their disk has the entry",
         },
     ];
 }
@@ -75,6 +97,10 @@ pub struct Params {
     /// Ticks of silence from the primary after which a backup takes over.
     #[serde(default = "default_failover")]
     pub failover_timeout: u64,
+    /// Backups that must hold an update before it commits (`sync`); default:
+    /// every backup.
+    #[serde(default)]
+    pub min_acks: Option<u32>,
 }
 
 fn default_heartbeat() -> u64 {
@@ -85,45 +111,50 @@ fn default_failover() -> u64 {
     100
 }
 
-#[derive(Clone, Debug)]
+/// At most this many entries go in one message.
+const BATCH: usize = 64;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub variant: Variant,
-    pub params: Params,
+    pub heartbeat: u64,
+    pub failover_timeout: u64,
+    pub min_acks: u32,
     pub nodes: u32,
 }
 
-/// One client update in the log.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct Entry {
-    /// The view in which the primary first stored it.
-    pub view: u64,
-    pub request: RequestId,
-    pub input: Input,
-}
+// ---------------------------------------------------------------------------
+// Messages.
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Msg {
-    /// Log entry `index` (0-based) of the primary of `view`.
-    Replicate { view: u64, index: u64, entry: Entry },
-    /// The backup holds the log up to `len` entries.
-    Ack { view: u64, len: u64 },
-    /// The primary of `view` is alive and its log has `len` entries.
-    Heartbeat { view: u64, len: u64 },
-    /// A backup missing entries asks for the log from `from` on.
-    CatchUp { view: u64, from: u64 },
-    /// The primary's whole log, for a node that followed a new view.
-    Snapshot { view: u64, log: Vec<Entry> },
+    /// The primary of `view` places `entries` right after (`prev`, `prev_view`)
+    /// and says what it has committed. With no entries it is a heartbeat.
+    Replicate {
+        view: Epoch,
+        prev: LogIndex,
+        prev_view: Epoch,
+        entries: Vec<Entry<Command>>,
+        commit: LogIndex,
+    },
+    /// The backup's log matches the primary's up to `matched`, on disk.
+    Ack { view: Epoch, matched: LogIndex },
+    /// The backup does not hold `prev` (the one sent); its log ends at `last`.
+    Reject {
+        view: Epoch,
+        prev: LogIndex,
+        last: LogIndex,
+    },
 }
 
 /// The kinds of [`Msg`], named as scenario filters and traces write them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MsgKind {
     Replicate,
-    Ack,
     Heartbeat,
-    CatchUp,
-    Snapshot,
+    Ack,
+    Reject,
 }
 
 impl Named for MsgKind {
@@ -137,27 +168,22 @@ impl Named for MsgKind {
         NameRow {
             value: MsgKind::Replicate,
             name: "replicate",
-            about: "one log entry from the primary to a backup",
-        },
-        NameRow {
-            value: MsgKind::Ack,
-            name: "ack",
-            about: "a backup's acknowledgement of how much log it holds",
+            about: "log entries from the primary, with the commit point",
         },
         NameRow {
             value: MsgKind::Heartbeat,
             name: "heartbeat",
-            about: "the primary is alive, with its log length",
+            about: "the primary is alive: a replicate with no entries",
         },
         NameRow {
-            value: MsgKind::CatchUp,
-            name: "catch_up",
-            about: "a backup missing entries asks for them",
+            value: MsgKind::Ack,
+            name: "ack",
+            about: "a backup holds the primary's log up to an index, on disk",
         },
         NameRow {
-            value: MsgKind::Snapshot,
-            name: "snapshot",
-            about: "the primary's whole log, for a node that followed a new view",
+            value: MsgKind::Reject,
+            name: "reject",
+            about: "a backup lacks the entry before the ones sent: back up",
         },
     ];
 }
@@ -166,11 +192,10 @@ impl Message for Msg {
     type Kind = MsgKind;
     fn kind(&self) -> MsgKind {
         match self {
+            Msg::Replicate { entries, .. } if entries.is_empty() => MsgKind::Heartbeat,
             Msg::Replicate { .. } => MsgKind::Replicate,
             Msg::Ack { .. } => MsgKind::Ack,
-            Msg::Heartbeat { .. } => MsgKind::Heartbeat,
-            Msg::CatchUp { .. } => MsgKind::CatchUp,
-            Msg::Snapshot { .. } => MsgKind::Snapshot,
+            Msg::Reject { .. } => MsgKind::Reject,
         }
     }
 }
@@ -178,17 +203,38 @@ impl Message for Msg {
 impl fmt::Display for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Msg::Replicate { view, index, entry } => write!(
-                f,
-                "replicate(view {view}, #{index}: {} {})",
-                entry.request, entry.input
-            ),
-            Msg::Ack { view, len } => write!(f, "ack(view {view}, {len} entries)"),
-            Msg::Heartbeat { view, len } => write!(f, "heartbeat(view {view}, {len} entries)"),
-            Msg::CatchUp { view, from } => write!(f, "catch_up(view {view}, from #{from})"),
-            Msg::Snapshot { view, log } => {
-                write!(f, "snapshot(view {view}, {} entries)", log.len())
+            Msg::Replicate {
+                view,
+                prev,
+                entries,
+                commit,
+                ..
+            } if entries.is_empty() => {
+                write!(f, "heartbeat(view {}, at #{}, commit #{})", view.0, prev.0, commit.0)
             }
+            Msg::Replicate {
+                view,
+                prev,
+                entries,
+                commit,
+                ..
+            } => {
+                let shown: Vec<String> = entries.iter().map(|e| e.command.to_string()).collect();
+                write!(
+                    f,
+                    "replicate(view {}, after #{}: {}; commit #{})",
+                    view.0,
+                    prev.0,
+                    shown.join(", "),
+                    commit.0
+                )
+            }
+            Msg::Ack { view, matched } => write!(f, "ack(view {}, up to #{})", view.0, matched.0),
+            Msg::Reject { view, prev, last } => write!(
+                f,
+                "reject(view {}, no match at #{}, my log ends at #{})",
+                view.0, prev.0, last.0
+            ),
         }
     }
 }
@@ -196,25 +242,26 @@ impl fmt::Display for Msg {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Timer {
-    /// Primary: time to send a heartbeat.
+    /// Primary: time to send a heartbeat (and resend what is missing).
     Heartbeat,
     /// Backup: the primary has been silent too long.
     Failover,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+// ---------------------------------------------------------------------------
+// Durable state.
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Disk {
-    pub view: u64,
-    pub log: Vec<Entry>,
+    pub view: Epoch,
+    pub log: Log<Command>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DiskWrite {
-    View(u64),
-    Append(Entry),
-    /// The log replaced by a new primary's (state transfer).
-    Replace(Vec<Entry>),
+    View(Epoch),
+    Log(LogWrite<Command>),
 }
 
 impl DurableState for Disk {
@@ -222,31 +269,45 @@ impl DurableState for Disk {
     fn apply(&mut self, write: &DiskWrite) {
         match write {
             DiskWrite::View(v) => self.view = *v,
-            DiskWrite::Append(e) => self.log.push(e.clone()),
-            DiskWrite::Replace(log) => self.log = log.clone(),
+            DiskWrite::Log(w) => self.log.apply(w),
         }
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+// ---------------------------------------------------------------------------
+// Node state.
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrimaryBackup {
     me: NodeId,
-    n: u32,
-    variant: Variant,
-    params: (u64, u64),
-    view: u64,
-    log: Vec<Entry>,
-    /// Entries applied to `store`. A backup applies everything it holds; a sync
-    /// primary applies an entry once every backup has acknowledged it.
-    applied: usize,
-    store: Store,
-    /// Results of applied updates, by request: a retry is answered from here.
-    results: BTreeMap<RequestId, Output>,
-    /// Primary: how much of its log each backup acknowledged.
-    acked: BTreeMap<NodeId, u64>,
-    /// Primary (sync): requests answered once their entry is applied.
-    waiting: BTreeMap<RequestId, usize>,
+    config: Config,
+    view: Epoch,
+    log: Log<Command>,
+    /// The highest index known committed; applied up to it.
+    commit: LogIndex,
+    applier: Applier,
+    reign: Reign,
     last_heard: Time,
+}
+
+/// What a node does in its view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Reign {
+    Backup,
+    Primary(Box<Leading>),
+}
+
+/// A primary's bookkeeping for its view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Leading {
+    /// The index of the no-op that opened the view: reads wait for it.
+    start: LogIndex,
+    /// Per backup: how far its log is known to match, and what to send next.
+    matched: BTreeMap<NodeId, LogIndex>,
+    next: BTreeMap<NodeId, LogIndex>,
+    waiters: Waiters,
+    /// Reads that arrived before the view's no-op committed.
+    reads: Vec<(RequestId, Input)>,
 }
 
 impl Protocol for PrimaryBackup {
@@ -260,7 +321,11 @@ impl Protocol for PrimaryBackup {
     }];
     const DEFAULT_ROLES: &'static [Role] = &[Role::Replica];
     type Params = Params;
-    const CHECKS: &'static [CheckKind] = &[CheckKind::Linearizability, CheckKind::Ghost];
+    const CHECKS: &'static [CheckKind] = &[
+        CheckKind::Linearizability,
+        CheckKind::Ghost,
+        CheckKind::LogSafety,
+    ];
     const OUTCOMES: &'static [OutcomeWord] = &[];
     const SERVES: Serves = Serves::Data;
     type Msg = Msg;
@@ -269,21 +334,35 @@ impl Protocol for PrimaryBackup {
     type Config = Config;
 
     fn configure(setup: &Setup<'_, Self>) -> Result<Config, InputError> {
-        if setup.cluster.len() < 2 {
+        let n = setup.cluster.len() as u32;
+        if n < 2 {
             return Err(setup.error(
                 "nodes",
                 "primary-backup needs a primary and at least one backup",
             ));
         }
-        let params = setup.params.clone();
+        let params = &setup.params;
         // A zero period would send heartbeats, or fail over, at one instant forever.
         if params.heartbeat == 0 || params.failover_timeout == 0 {
             return Err(setup.error("params", "heartbeat and failover_timeout must be > 0"));
         }
+        let min_acks = params.min_acks.unwrap_or(n - 1);
+        if !(1..n).contains(&min_acks) {
+            return Err(setup.error(
+                "params.min_acks",
+                format!(
+                    "min_acks counts backups that must hold an update: 1 to {} here, found \
+                     {min_acks}",
+                    n - 1
+                ),
+            ));
+        }
         Ok(Config {
             variant: setup.variant,
-            params,
-            nodes: setup.cluster.len() as u32,
+            heartbeat: params.heartbeat,
+            failover_timeout: params.failover_timeout,
+            min_acks,
+            nodes: n,
         })
     }
 
@@ -294,25 +373,30 @@ impl Protocol for PrimaryBackup {
     fn on_recover(config: &Config, me: NodeId, disk: &Disk, ctx: &mut Ctx<Self>) -> Self {
         let mut node = PrimaryBackup {
             me,
-            n: config.nodes,
-            variant: config.variant,
-            params: (config.params.heartbeat, config.params.failover_timeout),
-            view: disk.view.max(1),
+            config: config.clone(),
+            view: disk.view,
             log: disk.log.clone(),
-            applied: 0,
-            store: Store::default(),
-            results: BTreeMap::new(),
-            acked: BTreeMap::new(),
-            waiting: BTreeMap::new(),
+            commit: LogIndex::ZERO,
+            applier: Applier::new(),
+            reign: Reign::Backup,
             last_heard: ctx.now(),
         };
-        // What is on disk was replicated or answered before the crash: replay it.
-        node.apply_up_to(node.log.len());
-        if node.is_primary() {
-            node.lead(ctx);
-        } else {
-            ctx.set_timer(Timer::Failover, node.params.1);
+        if disk.view == Epoch(0) && disk.log.last_index() == LogIndex::ZERO {
+            // A fresh cluster starts in view 1, led by the first node, which
+            // writes the view down first: restarted, it will not lead it again.
+            node.view = Epoch(1);
+            if node.primary_of(node.view) == me {
+                ctx.persist(DiskWrite::View(node.view));
+                node.lead(ctx);
+                return node;
+            }
+        } else if disk.view == Epoch(0) {
+            node.view = Epoch(1);
         }
+        // A restarted node never resumes a reign: what it committed is not on
+        // its disk, and its old backups may have moved on. It waits to hear the
+        // current primary, or fails over like any backup.
+        ctx.set_timer(Timer::Failover, config.failover_timeout);
         node
     }
 
@@ -327,77 +411,66 @@ impl Protocol for PrimaryBackup {
             );
             return;
         };
-        if !self.is_primary() {
+        let Reign::Primary(leading) = &mut self.reign else {
             ctx.reply(
                 request.id,
                 Reply::Fail {
-                    reason: format!("not the primary of view {}", self.view),
+                    reason: format!("not the primary of view {}", self.view.0),
                     redirect: Some(self.primary_of(self.view)),
                 },
             );
             return;
-        }
+        };
         if input.action.is_read() {
-            // Reads are served from the primary's store: no round trip.
-            ctx.note(Fact::Served {
-                request: request.id,
-                epoch: self.view,
-            });
-            let output = self.store.read(&input);
-            ctx.reply(request.id, Reply::Ok(output));
+            // Reads are served from the committed state, once this view's
+            // no-op is committed (until then the store may lack commits).
+            if self.config.variant == Variant::Async || self.commit >= leading.start {
+                self.serve_read(ctx, request.id, &input);
+            } else {
+                leading.reads.push((request.id, input));
+            }
             return;
         }
-        // A retry of an update already in the log is not applied twice.
-        if let Some(output) = self.results.get(&request.id) {
+        // Seed 002 §7: a retry of an applied request is answered from the
+        // session, never applied again; one still in the log waits for it.
+        if let Some(output) = self.applier.sessions().result_of(request.client, request.id) {
             ctx.reply(request.id, Reply::Ok(output.clone()));
             return;
         }
-        if let Some(index) = self.log.iter().position(|e| e.request == request.id) {
-            self.waiting.insert(request.id, index);
+        if let Some(index) = self.uncommitted_index_of(request.client, request.id) {
+            if let Reign::Primary(leading) = &mut self.reign {
+                leading.waiters.wait(request.id, request.client, index);
+            }
             return;
         }
-        let entry = Entry {
-            view: self.view,
+        let command = Command::Client(ClientCommand {
+            client: request.client,
             request: request.id,
             input,
-        };
-        let index = self.log.len();
-        self.log.push(entry.clone());
-        ctx.persist(DiskWrite::Append(entry.clone()));
+        });
+        let (index, write) = self.append(command);
+        if let Reign::Primary(leading) = &mut self.reign {
+            leading.waiters.wait(request.id, request.client, index);
+        }
+        match self.config.variant {
+            // Answer now, before the disk has it: the entry is applied here at
+            // once, and the backups will catch up (or not).
+            Variant::Async => self.advance_commit(ctx, index),
+            Variant::Sync | Variant::AckBeforePersist => {}
+        }
+        ctx.persist(write);
         ctx.note(Fact::Stored {
             request: request.id,
-            epoch: self.view,
+            epoch: self.view.0,
         });
-        for backup in self.backups() {
-            ctx.send(
-                backup,
-                Msg::Replicate {
-                    view: self.view,
-                    index: index as u64,
-                    entry: entry.clone(),
-                },
-            );
-        }
-        match self.variant {
-            // Answer now; the backups will catch up (or not).
-            Variant::Async => {
-                self.apply_up_to(index + 1);
-                let output = self.results[&request.id].clone();
-                ctx.reply(request.id, Reply::Ok(output));
-            }
-            Variant::Sync => {
-                self.waiting.insert(request.id, index);
-            }
-        }
+        self.replicate(ctx);
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<Self>, from: NodeId, msg: Msg) {
         let view = match &msg {
-            Msg::Replicate { view, .. }
-            | Msg::Ack { view, .. }
-            | Msg::Heartbeat { view, .. }
-            | Msg::CatchUp { view, .. }
-            | Msg::Snapshot { view, .. } => *view,
+            Msg::Replicate { view, .. } | Msg::Ack { view, .. } | Msg::Reject { view, .. } => {
+                *view
+            }
         };
         if view < self.view {
             return; // from an older reign
@@ -406,36 +479,31 @@ impl Protocol for PrimaryBackup {
             self.follow(ctx, view);
         }
         match msg {
-            Msg::Replicate { index, entry, .. } => self.on_replicate(ctx, from, index, entry),
-            Msg::Ack { len, .. } => self.on_ack(ctx, from, len),
-            Msg::Heartbeat { len, .. } => self.on_heartbeat(ctx, from, len),
-            Msg::CatchUp { from: start, .. } => self.on_catch_up(ctx, from, start),
-            Msg::Snapshot { log, .. } => self.on_snapshot(ctx, from, log),
+            Msg::Replicate {
+                prev,
+                prev_view,
+                entries,
+                commit,
+                ..
+            } => self.on_replicate(ctx, from, prev, prev_view, entries, commit),
+            Msg::Ack { matched, .. } => self.on_ack(ctx, from, matched),
+            Msg::Reject { prev, last, .. } => self.on_reject(ctx, from, prev, last),
         }
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<Self>, timer: Timer) {
         match timer {
             Timer::Heartbeat if self.is_primary() => {
-                let len = self.log.len() as u64;
-                for backup in self.backups() {
-                    ctx.send(
-                        backup,
-                        Msg::Heartbeat {
-                            view: self.view,
-                            len,
-                        },
-                    );
-                }
-                ctx.set_timer(Timer::Heartbeat, self.params.0);
+                self.replicate_all(ctx);
+                ctx.set_timer(Timer::Heartbeat, self.config.heartbeat);
             }
             Timer::Heartbeat => {}
             Timer::Failover if !self.is_primary() => {
                 let silent = ctx.now() - self.last_heard;
-                if silent >= self.params.1 {
+                if silent >= self.config.failover_timeout {
                     self.take_over(ctx);
                 } else {
-                    ctx.set_timer(Timer::Failover, self.params.1 - silent);
+                    ctx.set_timer(Timer::Failover, self.config.failover_timeout - silent);
                 }
             }
             Timer::Failover => {}
@@ -443,230 +511,313 @@ impl Protocol for PrimaryBackup {
     }
 
     fn describe(&self) -> NodeView {
-        let role = if self.is_primary() {
-            "primary"
-        } else {
-            "backup"
+        let role = match &self.reign {
+            Reign::Primary(_) => "primary",
+            Reign::Backup => "backup",
         };
         NodeView {
             role: role.to_string(),
             fields: vec![
-                ("view".into(), self.view.to_string()),
-                ("log".into(), format!("{} entries", self.log.len())),
-                ("applied".into(), self.applied.to_string()),
+                ("view".into(), self.view.0.to_string()),
+                (
+                    "log".into(),
+                    format!("{} entries", self.log.last_index().0),
+                ),
+                ("commit".into(), format!("#{}", self.commit.0)),
+                ("applied".into(), format!("#{}", self.applier.applied().0)),
             ],
         }
     }
 }
 
 impl PrimaryBackup {
-    fn primary_of(&self, view: u64) -> NodeId {
-        NodeId(((view.max(1) - 1) % self.n as u64) as u32)
+    fn primary_of(&self, view: Epoch) -> NodeId {
+        NodeId(((view.0.max(1) - 1) % self.config.nodes as u64) as u32)
     }
 
     fn is_primary(&self) -> bool {
-        self.primary_of(self.view) == self.me
+        matches!(self.reign, Reign::Primary(_))
     }
 
-    fn backups(&self) -> Vec<NodeId> {
-        (0..self.n).map(NodeId).filter(|&n| n != self.me).collect()
+    fn backups(&self) -> impl Iterator<Item = NodeId> + use<> {
+        let me = self.me;
+        (0..self.config.nodes).map(NodeId).filter(move |&n| n != me)
     }
 
-    /// Applies log entries to the store up to (not including) `end`, recording
-    /// each update's result for answers and deduplication.
-    fn apply_up_to(&mut self, end: usize) {
-        while self.applied < end.min(self.log.len()) {
-            let entry = &self.log[self.applied];
-            let output = self.store.apply(&entry.input);
-            self.results.insert(entry.request, output);
-            self.applied += 1;
-        }
+    /// Where `request` sits in the uncommitted part of the log, if it does.
+    fn uncommitted_index_of(&self, client: ClientId, request: RequestId) -> Option<LogIndex> {
+        let from = self.commit.next();
+        let entries = self.log.entries_from(from)?;
+        entries.iter().enumerate().find_map(|(k, e)| match &e.command {
+            Command::Client(c) if c.client == client && c.request == request => {
+                Some(from.plus(k as u64))
+            }
+            _ => None,
+        })
     }
 
-    /// Starts (or resumes) leading the current view.
+    /// Appends a command of this view to the log. The caller persists the
+    /// returned write (after anything it states about applying: facts a
+    /// handler states after a write wait for the disk).
+    fn append(&mut self, command: Command) -> (LogIndex, DiskWrite) {
+        let write = self.log.append(Entry {
+            epoch: self.view,
+            command,
+        });
+        (self.log.last_index(), DiskWrite::Log(write))
+    }
+
+    fn serve_read(&mut self, ctx: &mut Ctx<Self>, request: RequestId, input: &Input) {
+        ctx.note(Fact::Served {
+            request,
+            epoch: self.view.0,
+        });
+        let output = self.applier.store().read(input);
+        ctx.reply(request, Reply::Ok(output));
+    }
+
+    // --- Primary --------------------------------------------------------------
+
+    /// Starts leading the current view: a no-op opens it, and nothing is
+    /// served until the no-op commits.
     fn lead(&mut self, ctx: &mut Ctx<Self>) {
-        ctx.note(Fact::Leading { epoch: self.view });
-        // Everything a new primary holds counts as committed.
-        self.apply_up_to(self.log.len());
-        self.acked.clear();
-        let len = self.log.len() as u64;
-        for backup in self.backups() {
-            ctx.send(
-                backup,
-                Msg::Heartbeat {
-                    view: self.view,
-                    len,
-                },
-            );
+        ctx.note(Fact::Leading { epoch: self.view.0 });
+        let last = self.log.last_index();
+        let backups: Vec<NodeId> = self.backups().collect();
+        self.reign = Reign::Primary(Box::new(Leading {
+            start: last.next(),
+            matched: backups.iter().map(|&b| (b, LogIndex::ZERO)).collect(),
+            next: backups.iter().map(|&b| (b, last.next())).collect(),
+            waiters: Waiters::new(),
+            reads: Vec::new(),
+        }));
+        let (last, write) = self.append(Command::Nop);
+        if self.config.variant == Variant::Async {
+            // The async primary counts what it holds as committed.
+            self.advance_commit(ctx, last);
         }
+        ctx.persist(write);
         ctx.cancel_timer(Timer::Failover);
-        ctx.set_timer(Timer::Heartbeat, self.params.0);
+        ctx.set_timer(Timer::Heartbeat, self.config.heartbeat);
+        self.replicate_all(ctx);
     }
 
     /// Failover: move to the next view this node leads.
     fn take_over(&mut self, ctx: &mut Ctx<Self>) {
-        let mut view = self.view + 1;
+        let mut view = self.view.next();
         while self.primary_of(view) != self.me {
-            view += 1;
+            view = view.next();
         }
         self.view = view;
         ctx.persist(DiskWrite::View(view));
         self.lead(ctx);
     }
 
-    /// A higher view exists: follow its primary and ask it for its whole log,
-    /// since this node may hold entries of an older reign the new primary lacks.
-    fn follow(&mut self, ctx: &mut Ctx<Self>, view: u64) {
-        self.view = view;
-        ctx.persist(DiskWrite::View(view));
-        self.waiting.clear();
-        self.last_heard = ctx.now();
-        ctx.cancel_timer(Timer::Heartbeat);
-        ctx.set_timer(Timer::Failover, self.params.1);
-        let primary = self.primary_of(view);
-        if primary == self.me {
-            self.lead(ctx);
-        } else {
-            ctx.send(primary, Msg::CatchUp { view, from: 0 });
+    /// Sends each backup that is up to date the newest entries.
+    fn replicate(&mut self, ctx: &mut Ctx<Self>) {
+        let Reign::Primary(leading) = &self.reign else {
+            return;
+        };
+        let last = self.log.last_index();
+        let behind: Vec<NodeId> = leading
+            .next
+            .iter()
+            .filter(|&(_, &next)| next <= last)
+            .map(|(&b, _)| b)
+            .collect();
+        for backup in behind {
+            self.send_to(ctx, backup);
         }
     }
 
-    // --- Backup --------------------------------------------------------------
-
-    /// Backups append strictly in order; a gap asks the primary to resend.
-    fn on_replicate(&mut self, ctx: &mut Ctx<Self>, from: NodeId, index: u64, entry: Entry) {
-        self.last_heard = ctx.now();
-        let len = self.log.len() as u64;
-        if index < len {
-            ctx.send(
-                from,
-                Msg::Ack {
-                    view: self.view,
-                    len,
-                },
-            );
-            return;
+    /// Sends every backup what it lacks, or a heartbeat.
+    fn replicate_all(&mut self, ctx: &mut Ctx<Self>) {
+        for backup in self.backups() {
+            self.send_to(ctx, backup);
         }
-        if index > len {
-            ctx.send(
-                from,
-                Msg::CatchUp {
-                    view: self.view,
-                    from: len,
-                },
-            );
-            return;
-        }
-        self.log.push(entry.clone());
-        ctx.persist(DiskWrite::Append(entry.clone()));
-        ctx.note(Fact::Stored {
-            request: entry.request,
-            epoch: entry.view,
-        });
-        self.apply_up_to(self.log.len());
-        self.ack(ctx, from);
     }
 
-    /// Tells the primary how much of the log this backup holds.
-    fn ack(&self, ctx: &mut Ctx<Self>, primary: NodeId) {
-        let len = self.log.len() as u64;
+    /// One replicate message to `backup`: entries from where it is believed to
+    /// be (at most [`BATCH`]), and the commit point. Sending advances the
+    /// belief, so the next new entry follows at once (a rejection resets it).
+    fn send_to(&mut self, ctx: &mut Ctx<Self>, backup: NodeId) {
+        let Reign::Primary(leading) = &mut self.reign else {
+            return;
+        };
+        let next = leading.next[&backup];
+        let prev = next.prev();
+        let prev_view = self.log.epoch_at(prev).unwrap_or_default();
+        let entries: Vec<Entry<Command>> = self
+            .log
+            .entries_from(next)
+            .map(|e| e.iter().take(BATCH).cloned().collect())
+            .unwrap_or_default();
+        leading
+            .next
+            .insert(backup, next.plus(entries.len() as u64));
         ctx.send(
-            primary,
-            Msg::Ack {
+            backup,
+            Msg::Replicate {
                 view: self.view,
-                len,
+                prev,
+                prev_view,
+                entries,
+                commit: self.commit,
             },
         );
     }
 
-    fn on_heartbeat(&mut self, ctx: &mut Ctx<Self>, from: NodeId, len: u64) {
-        self.last_heard = ctx.now();
-        if (self.log.len() as u64) < len {
-            ctx.send(
-                from,
-                Msg::CatchUp {
-                    view: self.view,
-                    from: self.log.len() as u64,
-                },
-            );
+    fn on_ack(&mut self, ctx: &mut Ctx<Self>, from: NodeId, matched: LogIndex) {
+        let Reign::Primary(leading) = &mut self.reign else {
+            return;
+        };
+        let known = leading.matched.entry(from).or_default();
+        *known = (*known).max(matched);
+        // The commit point: the highest index that min_acks backups hold, from
+        // this view on (earlier entries commit with it: the no-op proves every
+        // backup counted holds this primary's whole log up to there).
+        let mut held: Vec<LogIndex> = leading.matched.values().copied().collect();
+        held.sort_unstable_by(|a, b| b.cmp(a));
+        let k = self.config.min_acks as usize;
+        let candidate = held.get(k - 1).copied().unwrap_or_default();
+        if candidate >= leading.start {
+            self.advance_commit(ctx, candidate);
         }
     }
 
-    /// State transfer: take the primary's log as it is.
-    fn on_snapshot(&mut self, ctx: &mut Ctx<Self>, from: NodeId, log: Vec<Entry>) {
-        self.last_heard = ctx.now();
-        if self.log != log {
-            for entry in log.iter().filter(|e| !self.log.contains(e)) {
-                ctx.note(Fact::Stored {
-                    request: entry.request,
-                    epoch: entry.view,
-                });
-            }
-            ctx.persist(DiskWrite::Replace(log.clone()));
-            self.log = log;
-            self.applied = 0;
-            self.store = Store::default();
-            self.results.clear();
-            self.apply_up_to(self.log.len());
-        }
-        self.ack(ctx, from);
+    fn on_reject(&mut self, ctx: &mut Ctx<Self>, from: NodeId, prev: LogIndex, last: LogIndex) {
+        let Reign::Primary(leading) = &mut self.reign else {
+            return;
+        };
+        // Back up below the rejected `prev` — to the end of the backup's log if
+        // that is lower — and resend from there. Each rejection moves back, so
+        // the two logs meet at their last matching entry.
+        let next = leading.next[&from].min(prev).min(last.next());
+        leading.next.insert(from, next.max(LogIndex::FIRST));
+        self.send_to(ctx, from);
     }
 
-    // --- Primary ---------------------------------------------------------------
-
-    fn on_ack(&mut self, ctx: &mut Ctx<Self>, from: NodeId, len: u64) {
-        if !self.is_primary() {
+    /// Commits up to `to`: applies the new entries and answers whoever waits.
+    fn advance_commit(&mut self, ctx: &mut Ctx<Self>, to: LogIndex) {
+        let to = to.min(self.log.last_index());
+        if to <= self.commit {
             return;
         }
-        let acked = self.acked.entry(from).or_insert(0);
-        *acked = (*acked).max(len);
-        if self.variant == Variant::Sync {
-            // Committed: what every backup holds.
-            let committed = self
-                .backups()
-                .iter()
-                .map(|b| self.acked.get(b).copied().unwrap_or(0))
-                .min()
-                .unwrap_or(0) as usize;
-            self.apply_up_to(committed);
-            let done: Vec<RequestId> = self
-                .waiting
-                .iter()
-                .filter(|(_, index)| **index < self.applied)
-                .map(|(r, _)| *r)
-                .collect();
-            for request in done {
-                self.waiting.remove(&request);
-                ctx.reply(request, Reply::Ok(self.results[&request].clone()));
+        self.commit = to;
+        let applied = self.applier.apply_log(&self.log, self.commit);
+        self.note_applied(ctx, &applied);
+        if let Reign::Primary(leading) = &mut self.reign {
+            for (request, reply) in leading.waiters.release_applied(&applied) {
+                ctx.reply(request, reply);
+            }
+            if self.commit >= leading.start && !leading.reads.is_empty() {
+                let reads = std::mem::take(&mut leading.reads);
+                for (request, input) in reads {
+                    self.serve_read(ctx, request, &input);
+                }
             }
         }
     }
 
-    /// A backup is behind (or has just followed this view): resend what it lacks,
-    /// or the whole log when it may hold entries this primary never had.
-    fn on_catch_up(&mut self, ctx: &mut Ctx<Self>, from: NodeId, start: u64) {
-        if !self.is_primary() {
-            return;
+    fn note_applied(&self, ctx: &mut Ctx<Self>, applied: &[Applied]) {
+        for a in applied {
+            let index = a.index();
+            let entry = self.log.entry(index).expect("applied entries are held");
+            let request = match a {
+                Applied::Client {
+                    request,
+                    outcome: SessionOutcome::Applied(_),
+                    ..
+                } => Some(*request),
+                Applied::Client { .. } | Applied::Nop { .. } => None,
+            };
+            ctx.note(Fact::Applied {
+                index: index.0,
+                epoch: entry.epoch.0,
+                command: entry.command.to_string(),
+                request,
+            });
         }
-        if start == 0 {
-            ctx.send(
-                from,
-                Msg::Snapshot {
-                    view: self.view,
-                    log: self.log.clone(),
-                },
-            );
-            return;
+    }
+
+    // --- Backup ---------------------------------------------------------------
+
+    /// A higher view exists: follow its primary. A primary that steps down
+    /// tells its waiting clients to go there.
+    fn follow(&mut self, ctx: &mut Ctx<Self>, view: Epoch) {
+        self.view = view;
+        ctx.persist(DiskWrite::View(view));
+        let primary = self.primary_of(view);
+        if let Reign::Primary(leading) = &mut self.reign {
+            let reason = format!("view {} began", view.0);
+            for (request, reply) in leading.waiters.step_down(&reason, Some(primary)) {
+                ctx.reply(request, reply);
+            }
+            for (request, _) in std::mem::take(&mut leading.reads) {
+                ctx.reply(
+                    request,
+                    Reply::Fail {
+                        reason: reason.clone(),
+                        redirect: Some(primary),
+                    },
+                );
+            }
         }
-        for (i, entry) in self.log.iter().enumerate().skip(start as usize) {
-            ctx.send(
+        self.reign = Reign::Backup;
+        self.last_heard = ctx.now();
+        ctx.cancel_timer(Timer::Heartbeat);
+        ctx.set_timer(Timer::Failover, self.config.failover_timeout);
+        if primary == self.me {
+            self.lead(ctx);
+        }
+    }
+
+    fn on_replicate(
+        &mut self,
+        ctx: &mut Ctx<Self>,
+        from: NodeId,
+        prev: LogIndex,
+        prev_view: Epoch,
+        entries: Vec<Entry<Command>>,
+        commit: LogIndex,
+    ) {
+        if self.is_primary() {
+            return; // two primaries of one view cannot be: views have one each
+        }
+        self.last_heard = ctx.now();
+        let sent = entries.len() as u64;
+        match self.log.append_after(prev, prev_view, entries) {
+            Err(mismatch) => ctx.send(
                 from,
-                Msg::Replicate {
+                Msg::Reject {
                     view: self.view,
-                    index: i as u64,
-                    entry: entry.clone(),
+                    prev,
+                    last: mismatch.last_index,
                 },
-            );
+            ),
+            Ok(writes) => {
+                let matched = prev.plus(sent);
+                // What the primary committed, as far as this log matches it
+                // (applied now: the primary holds it whatever this disk does).
+                self.advance_commit(ctx, commit.min(matched));
+                let ack = Msg::Ack {
+                    view: self.view,
+                    matched,
+                };
+                if self.config.variant == Variant::AckBeforePersist {
+                    // BUG: says it holds the entries before its disk does.
+                    ctx.send(from, ack.clone());
+                }
+                for write in writes {
+                    ctx.persist(DiskWrite::Log(write));
+                }
+                if self.config.variant != Variant::AckBeforePersist {
+                    // The entries may have come in an earlier message whose
+                    // write is still on its way: the ack waits for all of them.
+                    ctx.flush();
+                    ctx.send(from, ack);
+                }
+            }
         }
     }
 }

@@ -120,6 +120,7 @@ fn describe_fact(fact: &Fact) -> String {
             index,
             epoch,
             command,
+            ..
         } => format!("applies #{index} (epoch {epoch}): {command}"),
     }
 }
