@@ -178,14 +178,25 @@ pub struct NodeView {
 /// One effect of a handler, applied by the engine after the handler returns.
 #[derive(Clone, Debug)]
 pub enum Effect<P: Protocol> {
-    Send { to: NodeId, msg: P::Msg },
-    SetTimer { timer: P::Timer, after: u64 },
-    CancelTimer { timer: P::Timer },
+    Send {
+        to: NodeId,
+        msg: P::Msg,
+    },
+    SetTimer {
+        timer: P::Timer,
+        after: u64,
+    },
+    CancelTimer {
+        timer: P::Timer,
+    },
     Persist(<P::Durable as DurableState>::Write),
     /// Wait for every write issued so far to be on disk (fsync): what follows
     /// is held until then. Nothing to wait for on an instant disk.
     Flush,
-    Reply { request: RequestId, reply: Reply },
+    Reply {
+        request: RequestId,
+        reply: Reply,
+    },
     Note(Fact),
 }
 

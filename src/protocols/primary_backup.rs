@@ -210,7 +210,11 @@ impl fmt::Display for Msg {
                 commit,
                 ..
             } if entries.is_empty() => {
-                write!(f, "heartbeat(view {}, at #{}, commit #{})", view.0, prev.0, commit.0)
+                write!(
+                    f,
+                    "heartbeat(view {}, at #{}, commit #{})",
+                    view.0, prev.0, commit.0
+                )
             }
             Msg::Replicate {
                 view,
@@ -433,7 +437,11 @@ impl Protocol for PrimaryBackup {
         }
         // Seed 002 §7: a retry of an applied request is answered from the
         // session, never applied again; one still in the log waits for it.
-        if let Some(output) = self.applier.sessions().result_of(request.client, request.id) {
+        if let Some(output) = self
+            .applier
+            .sessions()
+            .result_of(request.client, request.id)
+        {
             ctx.reply(request.id, Reply::Ok(output.clone()));
             return;
         }
@@ -468,9 +476,7 @@ impl Protocol for PrimaryBackup {
 
     fn on_message(&mut self, ctx: &mut Ctx<Self>, from: NodeId, msg: Msg) {
         let view = match &msg {
-            Msg::Replicate { view, .. } | Msg::Ack { view, .. } | Msg::Reject { view, .. } => {
-                *view
-            }
+            Msg::Replicate { view, .. } | Msg::Ack { view, .. } | Msg::Reject { view, .. } => *view,
         };
         if view < self.view {
             return; // from an older reign
@@ -519,10 +525,7 @@ impl Protocol for PrimaryBackup {
             role: role.to_string(),
             fields: vec![
                 ("view".into(), self.view.0.to_string()),
-                (
-                    "log".into(),
-                    format!("{} entries", self.log.last_index().0),
-                ),
+                ("log".into(), format!("{} entries", self.log.last_index().0)),
                 ("commit".into(), format!("#{}", self.commit.0)),
                 ("applied".into(), format!("#{}", self.applier.applied().0)),
             ],
@@ -548,12 +551,15 @@ impl PrimaryBackup {
     fn uncommitted_index_of(&self, client: ClientId, request: RequestId) -> Option<LogIndex> {
         let from = self.commit.next();
         let entries = self.log.entries_from(from)?;
-        entries.iter().enumerate().find_map(|(k, e)| match &e.command {
-            Command::Client(c) if c.client == client && c.request == request => {
-                Some(from.plus(k as u64))
-            }
-            _ => None,
-        })
+        entries
+            .iter()
+            .enumerate()
+            .find_map(|(k, e)| match &e.command {
+                Command::Client(c) if c.client == client && c.request == request => {
+                    Some(from.plus(k as u64))
+                }
+                _ => None,
+            })
     }
 
     /// Appends a command of this view to the log. The caller persists the
@@ -652,9 +658,7 @@ impl PrimaryBackup {
             .entries_from(next)
             .map(|e| e.iter().take(BATCH).cloned().collect())
             .unwrap_or_default();
-        leading
-            .next
-            .insert(backup, next.plus(entries.len() as u64));
+        leading.next.insert(backup, next.plus(entries.len() as u64));
         ctx.send(
             backup,
             Msg::Replicate {
