@@ -284,3 +284,150 @@ pub fn c50_bad_every_key(data_dir: &Path, budget: Duration) -> Option<BenchResul
     }
     Some(bench)
 }
+
+/// Single-key register histories that are linearizable by construction, for
+/// measuring the checker on long histories (the Porcupine files are short).
+///
+/// A seeded simulation: `clients` clients, each with one operation at a time,
+/// issue reads (50%), writes (30%) and compare-and-sets (20%) of values 0–9 on
+/// one register. Every `ok` operation takes effect at a random instant strictly
+/// between its invocation and its completion, and its result is what the
+/// register held at that instant, so the effect order is a linearization. A
+/// fraction of operations time out (`info`): the client gives up after a
+/// timeout and moves on, and the operation takes effect at a random instant
+/// after its invocation (possibly after the client gave up) or, half the time,
+/// never.
+pub mod generated {
+    use crate::history::{
+        Action, History, HistoryBuilder, Input, ModelKind, Outcome, Output, RegisterOp,
+    };
+    use crate::ids::{ClientId, RequestId};
+    use crate::rng::DetRng;
+    use crate::time::Time;
+
+    /// What to generate.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct RegisterWorkload {
+        pub seed: u64,
+        pub clients: u32,
+        pub operations: usize,
+        /// Timed-out operations, in parts per million.
+        pub info_ppm: u32,
+    }
+
+    /// One generated operation before its result is known.
+    struct Planned {
+        client: u32,
+        op: RegisterOp,
+        invoked: u64,
+        /// When the client stops waiting: the answer, or the timeout.
+        completed: u64,
+        /// When the operation takes effect, if it ever does.
+        effect: Option<u64>,
+        timed_out: bool,
+    }
+
+    /// Longest an answered operation takes, in ticks (effect and answer each
+    /// take 1..=LATENCY).
+    const LATENCY: u64 = 20;
+    /// A client gives up this long after invoking.
+    const TIMEOUT: u64 = 3 * LATENCY;
+
+    pub fn register_history(w: RegisterWorkload) -> History {
+        let mut rng = DetRng::new(w.seed, crate::rng::stream::WORKLOAD);
+        let mut free_at: Vec<u64> = (0..w.clients).map(|_| rng.below(LATENCY)).collect();
+        let mut planned: Vec<Planned> = Vec::with_capacity(w.operations);
+        while planned.len() < w.operations {
+            // The client free soonest invokes next (lowest id on ties), so
+            // operations come out in invocation order.
+            let (client, &invoked) = free_at
+                .iter()
+                .enumerate()
+                .min_by_key(|&(c, &t)| (t, c))
+                .expect("at least one client");
+            let value = rng.below(10) as i64;
+            let op = match rng.below(10) {
+                0..=4 => RegisterOp::Read,
+                5..=7 => RegisterOp::Write(value),
+                _ => RegisterOp::Cas {
+                    from: value,
+                    to: rng.below(10) as i64,
+                },
+            };
+            let timed_out = rng.chance(w.info_ppm);
+            let (completed, effect) = if timed_out {
+                let effect = rng
+                    .chance(500_000)
+                    .then(|| invoked + rng.between(1, 2 * TIMEOUT));
+                (invoked + TIMEOUT, effect)
+            } else {
+                let effect = invoked + rng.between(1, LATENCY);
+                (effect + rng.between(1, LATENCY), Some(effect))
+            };
+            free_at[client] = completed + rng.below(LATENCY / 2);
+            planned.push(Planned {
+                client: client as u32,
+                op,
+                invoked,
+                completed,
+                effect,
+                timed_out,
+            });
+        }
+        // Apply the effects in time order to one register: the results.
+        let mut by_effect: Vec<(u64, usize)> = planned
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.effect.map(|t| (t, i)))
+            .collect();
+        by_effect.sort_unstable();
+        let mut register: Option<i64> = None;
+        let mut outputs: Vec<Option<Output>> = vec![None; planned.len()];
+        for (_, i) in by_effect {
+            let output = match planned[i].op {
+                RegisterOp::Read => Output::Register(register),
+                RegisterOp::Write(v) => {
+                    register = Some(v);
+                    Output::Done
+                }
+                RegisterOp::Cas { from, to } => {
+                    let applied = register == Some(from);
+                    if applied {
+                        register = Some(to);
+                    }
+                    Output::Cas { applied }
+                }
+            };
+            outputs[i] = Some(output);
+        }
+        // Record the events in time order; at equal times completions first,
+        // so a client may invoke at the instant its previous answer came.
+        let mut events: Vec<(u64, bool, usize)> = Vec::with_capacity(2 * planned.len());
+        for (i, p) in planned.iter().enumerate() {
+            events.push((p.invoked, true, i));
+            events.push((p.completed, false, i));
+        }
+        events.sort_unstable();
+        let mut builder = HistoryBuilder::new(ModelKind::Register);
+        let mut handles = vec![None; planned.len()];
+        for (time, is_invoke, i) in events {
+            let p = &planned[i];
+            let recorded = if is_invoke {
+                let input = Input::new("x", Action::Register(p.op.clone()));
+                builder
+                    .invoke(RequestId(i as u64), ClientId(p.client), Time(time), input)
+                    .map(|h| handles[i] = Some(h))
+            } else {
+                let outcome = if p.timed_out {
+                    Outcome::Info
+                } else {
+                    Outcome::Ok(outputs[i].clone().expect("answered operations took effect"))
+                };
+                let handle = handles[i].expect("invoked before completed");
+                builder.complete(handle, Time(time), outcome)
+            };
+            recorded.expect("the generator keeps one operation per client");
+        }
+        builder.finish()
+    }
+}

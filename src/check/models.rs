@@ -145,6 +145,21 @@ impl Model for RegisterModel {
         )
     }
 
+    /// A register never grows: only a write or CAS can bring it to a value.
+    fn grows_into(&self, from: &Option<i64>, to: &Option<i64>) -> Option<bool> {
+        Some(from == to)
+    }
+
+    fn may_reset_toward(&self, input: &Input, to: &Option<i64>) -> bool {
+        match &input.action {
+            Action::Register(RegisterOp::Write(v) | RegisterOp::Cas { to: v, .. }) => {
+                *to == Some(*v)
+            }
+            Action::Register(RegisterOp::Read) => false,
+            Action::Kv(_) | Action::Append(_) | Action::Set(_) => true,
+        }
+    }
+
     fn describe(&self, state: &Option<i64>) -> String {
         match state {
             None => "nil".to_string(),
