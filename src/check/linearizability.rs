@@ -281,7 +281,7 @@ pub fn check<M: Model>(model: &M, history: &History, options: &CheckOptions) -> 
                 Slice::Done(mut result) => {
                     result.elapsed = search.elapsed;
                     violated |= result.verdict == Verdict::NotLinearizable;
-                    results[i] = Some(result);
+                    results[i] = Some(*result);
                 }
             }
             searches[i] = None;
@@ -716,7 +716,7 @@ impl<'a, M: Model> Transitions<'a, M> {
 enum Slice {
     Unfinished,
     OutOfTime,
-    Done(PartitionResult),
+    Done(Box<PartitionResult>),
 }
 
 /// One operation on the search stack: how to undo it.
@@ -1044,7 +1044,7 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
         loop {
             if self.list.next[HEAD as usize] == NIL {
                 self.sample_memory();
-                return Slice::Done(self.result(Verdict::Linearizable));
+                return Slice::Done(Box::new(self.result(Verdict::Linearizable)));
             }
             if self.steps.is_multiple_of(CLOCK_EVERY) || self.slice_peak_bytes == 0 {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -1052,7 +1052,7 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                 }
                 let bytes = self.sample_memory();
                 if bytes > memory.available {
-                    return Slice::Done(self.give_up(&out_of_memory));
+                    return Slice::Done(Box::new(self.give_up(&out_of_memory)));
                 }
                 // What the visited table may grow to before the next look.
                 self.visited.allowance = self.visited.bytes() + (memory.available - bytes);
@@ -1102,12 +1102,12 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                         }
                         Insert::OverAllowance => {
                             self.sample_memory();
-                            return Slice::Done(self.give_up(&out_of_memory));
+                            return Slice::Done(Box::new(self.give_up(&out_of_memory)));
                         }
                         Insert::ArenaFull => {
-                            return Slice::Done(self.give_up(
+                            return Slice::Done(Box::new(self.give_up(
                                 "the table of remembered search states is full (16 GiB)",
-                            ));
+                            )));
                         }
                     }
                 }
@@ -1118,7 +1118,7 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                 self.backtrack = false;
                 let Some(undo) = self.stack.pop() else {
                     self.sample_memory();
-                    return Slice::Done(self.violation());
+                    return Slice::Done(Box::new(self.violation()));
                 };
                 self.best_agrees = self.best_agrees.min(self.stack.len());
                 let op = self.list.op[undo.call as usize];
