@@ -101,6 +101,10 @@ pub enum ExplanationKind {
     /// state that `state` can no longer become, and no operation left could
     /// reset it toward. What else could follow the prefix was not tried.
     UnplaceableRead,
+    /// An operation's result is one no state could ever give (`reason` says
+    /// why), so it can never be placed; nothing was searched. `stuck` and
+    /// `overdue` name it, `prefix` is empty.
+    ImpossibleResult,
 }
 
 impl ExplanationKind {
@@ -109,6 +113,7 @@ impl ExplanationKind {
         match self {
             ExplanationKind::LongestPrefix => "longest_prefix",
             ExplanationKind::UnplaceableRead => "unplaceable_read",
+            ExplanationKind::ImpossibleResult => "impossible_result",
         }
     }
 }
@@ -136,8 +141,10 @@ pub struct Violation {
     /// for `UnplaceableRead` the read.
     pub overdue: Option<usize>,
     /// `UnplaceableRead`: the read that saw a state `state` can no longer
-    /// become. `None` for `LongestPrefix`.
+    /// become. `None` otherwise.
     pub unreachable_read: Option<usize>,
+    /// `ImpossibleResult`: why no state gives that result. `None` otherwise.
+    pub reason: Option<String>,
 }
 
 /// The verdict for one partition (one key, or the whole history unpartitioned).
@@ -757,6 +764,9 @@ struct PartitionSearch<'a, M: Model> {
     /// Per local op: it has an observed state and the model orders states by
     /// growth, so growth pruning looks at it.
     prunable: Vec<bool>,
+    /// The first operation (in call order) whose result no state could give,
+    /// with the model's reason: the search ends at once with it.
+    impossible: Option<(u32, String)>,
     /// Some op is `prunable` (else growth pruning is skipped entirely).
     growth_pruning: bool,
     /// (state, read) → whether the state can still grow into what the read saw.
@@ -835,6 +845,11 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                 }
             })
             .collect();
+        let impossible = placed.iter().enumerate().find_map(|(local, &i)| {
+            let op = &history.ops[i];
+            let reason = model.impossible_output(&op.input, op.output())?;
+            Some((local as u32, reason))
+        });
         let read_only = placed
             .iter()
             .zip(&observed)
@@ -855,6 +870,7 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
             list,
             read_only,
             observed,
+            impossible,
             growth_pruning: prunable.iter().any(|&p| p),
             prunable,
             grows: FxHashMap::default(),
@@ -900,6 +916,25 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
         }
     }
 
+    /// The explanation when operation `op`'s result is impossible in any state.
+    fn impossible_result(&self, op: u32, reason: String) -> PartitionResult {
+        let index = self.placed[op as usize];
+        let violation = Violation {
+            kind: ExplanationKind::ImpossibleResult,
+            prefix: Vec::new(),
+            to_place: self.placed.len(),
+            state: self.model.describe(&self.model.init()),
+            stuck: vec![index],
+            overdue: Some(index),
+            unreachable_read: None,
+            reason: Some(reason),
+        };
+        PartitionResult {
+            violation: Some(violation),
+            ..self.result(Verdict::NotLinearizable)
+        }
+    }
+
     fn violation(&mut self) -> PartitionResult {
         let prefix = std::mem::take(&mut self.best);
         let placed = &self.placed;
@@ -922,6 +957,7 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
             stuck: stuck.iter().map(|&l| placed[l as usize]).collect(),
             overdue: overdue.map(|l| placed[l as usize]),
             unreachable_read: self.best_unreachable.map(|l| placed[l as usize]),
+            reason: None,
         };
         PartitionResult {
             violation: Some(violation),
@@ -1041,6 +1077,10 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
             format_bytes(memory.limit)
         );
         self.slice_peak_bytes = 0;
+        if let Some((op, reason)) = self.impossible.take() {
+            self.sample_memory();
+            return Slice::Done(Box::new(self.impossible_result(op, reason)));
+        }
         loop {
             if self.list.next[HEAD as usize] == NIL {
                 self.sample_memory();
