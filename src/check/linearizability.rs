@@ -1410,9 +1410,11 @@ mod tests {
         assert_eq!(verdict(&h), Verdict::NotLinearizable);
     }
 
-    /// Many concurrent info writes and a read nothing explains: the search
-    /// explores many subsets before it can fail.
-    fn unexplainable_read_after_many_info_writes() -> History {
+    /// Many concurrent info writes and an answered CAS from a value nobody
+    /// wrote: the search explores every subset and order of the writes before
+    /// it can fail (a CAS is not a read of the whole state, so growth pruning
+    /// cannot cut it short).
+    fn unexplainable_cas_after_many_info_writes() -> History {
         let mut ops: Vec<Spec> = (0..14)
             .map(|i| (i, i as u64, None, RegisterOp::Write(i as i64), None))
             .collect();
@@ -1420,17 +1422,17 @@ mod tests {
             99,
             100,
             Some(101),
-            RegisterOp::Read,
-            Some(Output::Register(Some(-1))),
+            RegisterOp::Cas { from: -1, to: 0 },
+            Some(Output::Cas { applied: true }),
         ));
         register_history(&ops)
     }
 
     #[test]
     fn zero_budget_gives_unknown_on_a_long_search() {
-        // Many concurrent info writes and a read nothing explains: the search
-        // explores many subsets before failing, so a zero budget interrupts it.
-        let h = unexplainable_read_after_many_info_writes();
+        // The search explores many subsets before failing, so a zero budget
+        // interrupts it.
+        let h = unexplainable_cas_after_many_info_writes();
         let options = CheckOptions {
             budget: Some(Duration::ZERO),
             ..CheckOptions::default()
@@ -1442,7 +1444,7 @@ mod tests {
 
     #[test]
     fn memory_limit_gives_unknown_with_the_reason() {
-        let h = unexplainable_read_after_many_info_writes();
+        let h = unexplainable_cas_after_many_info_writes();
         let options = CheckOptions {
             memory_limit: 0,
             ..CheckOptions::default()
