@@ -299,7 +299,7 @@ fn history_of(header: &str, ops: &[(u64, u32, u64, u64, &str, &str)]) -> String 
             ),
         ));
     }
-    events.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    events.sort_by_key(|e| (e.0, e.1));
     let mut text = format!("{header}\n");
     for (_, _, line) in events {
         text.push_str(&line);
