@@ -17,16 +17,28 @@
 //! Speed: model states are interned to integer ids and each (state, operation)
 //! transition is computed once and remembered, so the search loop never calls
 //! the model twice for the same step nor allocates; a read that observed the
-//! whole state is checked by comparing ids. The visited set is an
-//! open-addressing table of bitsets keyed by an incrementally maintained
-//! Zobrist hash. Two sound prunings cut the search (both explained at their
-//! code, both covered by the differential test against brute force):
-//! read-only operations are linearized greedily, and for models whose states
-//! only grow (strings, logs, sets) a path ends as soon as a pending read saw a
-//! state the current one can no longer grow into. Partitions are searched
-//! round-robin in fixed step slices, so a hard key does not starve easy ones.
-//! `Instant` is read only every few thousand steps for the time budget; it
-//! never influences a verdict otherwise.
+//! whole state is checked by comparing ids. Two sound prunings cut the search
+//! (both explained at their code, both covered by the differential test
+//! against brute force): read-only operations are linearized greedily, and for
+//! models whose states only grow (strings, logs, sets) or never grow
+//! (registers) a path ends as soon as a pending read saw a state the current
+//! one can no longer become. Partitions are searched round-robin in fixed step
+//! slices, so a hard key does not starve easy ones. `Instant` is read only
+//! every few thousand steps for the time budget; it never influences a verdict
+//! otherwise.
+//!
+//! Memory: the visited set holds one record per explored configuration, and a
+//! record stores the linearized operations relative to the search frontier
+//! (see `Linearized`): the state, the first operation not yet linearized, and
+//! a bitset of the few linearized ones beyond it. Its size follows how far the
+//! search runs ahead of the oldest unplaced operation, not the length of the
+//! history (typically four 32-bit words), so memory grows about linearly with
+//! the history instead of with its square. Records live in a
+//! chunked arena behind an open-addressing index keyed by an incrementally
+//! maintained Zobrist hash. All tables count against
+//! `CheckOptions::memory_limit` (checked before each allocation of the visited
+//! set, and every few thousand steps for the rest); past it the verdict is
+//! `Unknown`.
 
 use super::fxhash::{FxHashMap, FxHasher, mix64};
 use super::models::{AllKeys, AppendModel, KvModel, Model, RegisterModel, SetModel};
@@ -44,8 +56,9 @@ pub struct CheckOptions {
     /// Wall-clock time for the whole history; when it runs out the verdict is
     /// `Unknown`. `None`: no limit.
     pub budget: Option<Duration>,
-    /// Memory the search tables of all partitions together may use (bytes);
-    /// past it a partition is `Unknown` rather than exhausting the machine.
+    /// Memory the search tables of all partitions together may use (bytes;
+    /// `parliament check --max-memory`, default 4 GiB); past it a partition
+    /// is `Unknown` rather than exhausting the machine.
     pub memory_limit: usize,
     /// Stop at the first partition that is not linearizable (the verdict is
     /// known); otherwise every partition is decided and explained.
