@@ -1094,12 +1094,15 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
             self.sample_memory();
             return Slice::Done(Box::new(self.impossible_result(op, reason)));
         }
+        // Look at the clock and the memory now and every CLOCK_EVERY steps.
+        let mut look = true;
         loop {
             if self.list.next[HEAD as usize] == NIL {
                 self.sample_memory();
                 return Slice::Done(Box::new(self.result(Verdict::Linearizable)));
             }
-            if self.steps.is_multiple_of(CLOCK_EVERY) || self.slice_peak_bytes == 0 {
+            if look || self.steps.is_multiple_of(CLOCK_EVERY) {
+                look = false;
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     return Slice::OutOfTime;
                 }
