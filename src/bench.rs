@@ -1,9 +1,9 @@
 //! Benchmark results, shared by the engine and checker benchmarks.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One benchmark case: the median of several timed runs.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BenchResult {
     pub name: String,
     /// Work done per run: engine events, or history events for checker cases.
@@ -15,6 +15,13 @@ pub struct BenchResult {
     pub samples: Vec<f64>,
     /// Case-specific facts (verdicts, baselines), printed after the numbers.
     pub notes: Vec<String>,
+    /// Checker cases on generated histories: the checker's high-water mark of
+    /// search-table bytes over the runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_table_bytes: Option<u64>,
+    /// Peak resident memory of the process that ran the case (VmHWM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_hwm_bytes: Option<u64>,
 }
 
 impl BenchResult {
@@ -37,6 +44,8 @@ impl BenchResult {
             },
             samples,
             notes: Vec::new(),
+            peak_table_bytes: None,
+            vm_hwm_bytes: None,
         }
     }
 }

@@ -159,10 +159,10 @@ fn exit_2_for_unknown_models_and_mismatches() {
     assert!(err.contains("cannot read the file"), "{err}");
 }
 
-#[test]
-fn exit_3_when_the_budget_runs_out() {
-    // Fourteen concurrent timed-out writes and a read of a value nobody wrote:
-    // the search tries many orders of the writes before giving up.
+/// Fourteen concurrent timed-out writes and an answered CAS from a value
+/// nobody wrote: the search tries every subset and order of the writes before
+/// it can give up (a CAS is no read, so growth pruning cannot cut it short).
+fn hard_history() -> TempFile {
     let mut text = format!("{HEADER_REGISTER}\n");
     for i in 0..14 {
         text.push_str(&format!(
@@ -170,10 +170,15 @@ fn exit_3_when_the_budget_runs_out() {
         ));
     }
     text.push_str(
-        "{\"event\":\"invoke\",\"id\":99,\"client\":99,\"time\":20,\"f\":\"read\",\"key\":\"x\"}\n\
-         {\"event\":\"ok\",\"id\":99,\"client\":99,\"time\":21,\"value\":-1}\n",
+        "{\"event\":\"invoke\",\"id\":99,\"client\":99,\"time\":20,\"f\":\"cas\",\"key\":\"x\",\"from\":-1,\"to\":0}\n\
+         {\"event\":\"ok\",\"id\":99,\"client\":99,\"time\":21,\"applied\":true}\n",
     );
-    let f = TempFile::new("hard.jsonl", &text);
+    TempFile::new("hard.jsonl", &text)
+}
+
+#[test]
+fn exit_3_when_the_budget_runs_out() {
+    let f = hard_history();
     let (code, out, _) = check(&["--budget", "0", f.arg()]);
     assert_eq!(code, 3, "{out}");
     assert!(
@@ -270,4 +275,207 @@ fn help_explains_inference_and_gives_examples() {
     assert!(out.contains("Format inference"));
     assert!(out.contains("Examples:"));
     assert!(out.contains("--no-partition"));
+}
+
+const HEADER_SET: &str = r#"{"format":"parliament-history","version":1,"model":"set"}"#;
+
+/// One `invoke` + `ok` pair per line of `ops`: (id, client, invoke, complete,
+/// invoke fields, ok fields).
+fn history_of(header: &str, ops: &[(u64, u32, u64, u64, &str, &str)]) -> String {
+    let mut events: Vec<(u64, bool, String)> = Vec::new();
+    for &(id, client, invoked, completed, call, answer) in ops {
+        events.push((
+            invoked,
+            false,
+            format!(
+                "{{\"event\":\"invoke\",\"id\":{id},\"client\":{client},\"time\":{invoked},{call}}}"
+            ),
+        ));
+        events.push((
+            completed,
+            true,
+            format!(
+                "{{\"event\":\"ok\",\"id\":{id},\"client\":{client},\"time\":{completed}{answer}}}"
+            ),
+        ));
+    }
+    events.sort_by_key(|e| (e.0, e.1));
+    let mut text = format!("{header}\n");
+    for (_, _, line) in events {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn empty_histories_are_bad_input_in_every_format() {
+    for (name, contents) in [
+        ("empty.log", ""),
+        ("empty.txt", "\n"),
+        ("empty.jsonl", ""),
+        ("header-only.jsonl", &format!("{HEADER_REGISTER}\n")),
+    ] {
+        let f = TempFile::new(name, contents);
+        let (code, out, err) = check(&[f.arg()]);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert!(err.contains("the history is empty"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn a_set_read_listing_an_element_twice_is_a_verdict() {
+    // From Porcupine's set-model tests: a read answering [100, 100, 110].
+    let text = history_of(
+        HEADER_SET,
+        &[
+            (1, 0, 0, 1, r#""f":"add","key":"s","value":100"#, ""),
+            (2, 0, 2, 3, r#""f":"add","key":"s","value":110"#, ""),
+            (
+                3,
+                1,
+                4,
+                5,
+                r#""f":"read","key":"s""#,
+                r#","value":[100,100,110]"#,
+            ),
+        ],
+    );
+    let f = TempFile::new("twice.jsonl", &text);
+    let (code, out, err) = check(&[f.arg()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("a set never holds an element twice"), "{out}");
+    assert!(
+        out.contains("r3 c1 read(s) [4, 5] -> [100, 100, 110]"),
+        "{out}"
+    );
+    let (_, json, _) = check(&["--json", f.arg()]);
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    let violation = &v["partitions"][0]["violation"];
+    assert_eq!(violation["explanation_kind"], "impossible_result");
+    assert_eq!(violation["stuck"][0]["id"], 3);
+}
+
+/// The JSON violation of the one key of `text`.
+fn violation_of(name: &str, text: &str) -> serde_json::Value {
+    let f = TempFile::new(name, text);
+    let (code, json, err) = check(&["--json", f.arg()]);
+    assert_eq!(code, 1, "{json}{err}");
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    v["partitions"][0]["violation"].clone()
+}
+
+#[test]
+fn json_says_which_form_the_explanation_takes_and_stuck_names_only_what_cannot_go() {
+    // Write 1, write 2, then a read of 1 while a write of 5 is in flight: no
+    // write left brings back the 1. The write of 5 could go next, so it must
+    // not be named among the operations that cannot.
+    let text = history_of(
+        HEADER_REGISTER,
+        &[
+            (1, 0, 0, 1, r#""f":"write","key":"x","value":1"#, ""),
+            (2, 0, 2, 3, r#""f":"write","key":"x","value":2"#, ""),
+            (3, 1, 4, 8, r#""f":"read","key":"x""#, r#","value":1"#),
+            (4, 2, 4, 9, r#""f":"write","key":"x","value":5"#, ""),
+        ],
+    );
+    let v = violation_of("unplaceable.jsonl", &text);
+    assert_eq!(v["explanation_kind"], "unplaceable_read");
+    assert_eq!(v["prefix"], serde_json::json!([1, 2]));
+    assert_eq!(v["to_place"], 4);
+    assert_eq!(v["state"], "2");
+    let stuck: Vec<u64> = v["stuck"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(stuck, vec![3]);
+    assert_eq!(v["unreachable_read"], 3);
+    let f = TempFile::new("unplaceable.jsonl", &text);
+    let (_, out, _) = check(&[f.arg()]);
+    assert!(
+        out.contains("The search stopped at a read it could not place")
+            && out.contains("places 2 of 4 operations")
+            && !out.contains("longest"),
+        "{out}"
+    );
+
+    // A compare that failed although the register held its `from`: the
+    // search tried what could follow the longest prefix, and none fits.
+    let text = history_of(
+        HEADER_REGISTER,
+        &[
+            (1, 0, 0, 1, r#""f":"write","key":"x","value":1"#, ""),
+            (
+                2,
+                1,
+                2,
+                3,
+                r#""f":"cas","key":"x","from":1,"to":2"#,
+                r#","applied":false"#,
+            ),
+        ],
+    );
+    let v = violation_of("cas.jsonl", &text);
+    assert_eq!(v["explanation_kind"], "longest_prefix");
+    assert_eq!(v["prefix"], serde_json::json!([1]));
+    assert_eq!(v["stuck"][0]["id"], 2);
+    assert_eq!(v["unreachable_read"], serde_json::Value::Null);
+    let f = TempFile::new("cas.jsonl", &text);
+    let (_, out, _) = check(&[f.arg()]);
+    assert!(
+        out.contains("The longest linearizable prefix the search found places 1 of 2 operations"),
+        "{out}"
+    );
+}
+
+#[test]
+fn max_memory_caps_the_search_and_reads_sizes() {
+    let f = hard_history();
+    let (code, out, _) = check(&["--max-memory", "1M", f.arg()]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("the memory limit (1 MiB)"), "{out}");
+    let (code, out, _) = check(&["--max-memory", "512M", f.arg()]);
+    assert_eq!(code, 1, "{out}");
+    let (code, out, _) = check(&["--max-memory", "1.5GiB", f.arg()]);
+    assert_eq!(code, 1, "{out}");
+    for bad in ["2X", "lots", "-1G", ""] {
+        let (code, _, err) = check(&[&format!("--max-memory={bad}"), f.arg()]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("--max-memory"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn parse_errors_say_what_is_allowed() {
+    // A value of 2^63 does not fit a register.
+    let f = write_then_read("big.jsonl", "9223372036854775808");
+    let (code, _, err) = check(&[f.arg()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(":5: at value: expected an integer from -9223372036854775808 to 9223372036854775807, found 9223372036854775808"),
+        "{err}"
+    );
+    // An etcd line with a misspelt event type names it.
+    let f = TempFile::new("typo.log", "INFO  jepsen.util - 3\t:invokx\t:read\tnil\n");
+    let (code, _, err) = check(&[f.arg()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown event type \":invokx\""), "{err}");
+    assert!(!err.contains("no operation open"), "{err}");
+    // An element appended twice is refused where it is appended again.
+    let text = history_of(
+        HEADER_APPEND,
+        &[
+            (1, 0, 0, 1, r#""f":"append","key":"l","value":7"#, ""),
+            (2, 0, 2, 3, r#""f":"append","key":"l","value":7"#, ""),
+        ],
+    );
+    let f = TempFile::new("twice.jsonl", &text);
+    let (code, _, err) = check(&[f.arg()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(":4: at value: append of 7, which r1 already writes"),
+        "{err}"
+    );
 }

@@ -4,8 +4,17 @@
 //! invocation or left out, and run the sequential semantics. Random small
 //! histories (at most 8 operations, with `info` and `fail` completions), all
 //! four models, partitioned and unpartitioned: zero disagreements.
+//!
+//! Every violation's explanation is checked too, against what its kind claims:
+//! the prefix is a legal, real-time-respecting linearization prefix; for the
+//! longest-prefix form none of the operations it names as stuck fits the state
+//! after it (and unpartitioned, where no growth pruning cuts the search, no
+//! longer prefix exists at all); for the unplaceable-read form no completion
+//! exists after the prefix; an impossible result is one no state gives.
 
-use parliament::check::linearizability::{CheckOptions, Verdict, check_history};
+use parliament::check::linearizability::{
+    CheckOptions, ExplanationKind, PartitionResult, Verdict, check_history,
+};
 use parliament::history::{
     Action, AppendOp, Completion, History, HistoryBuilder, Input, KvOp, ModelKind, Outcome, Output,
     RegisterOp, SetOp,
@@ -13,7 +22,7 @@ use parliament::history::{
 use parliament::ids::{ClientId, RequestId};
 use parliament::rng::DetRng;
 use parliament::time::Time;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 const HISTORIES_PER_MODEL: usize = 10_000;
 const MAX_OPS: u64 = 8;
@@ -334,12 +343,179 @@ fn corrupt(output: Output, rng: &mut DetRng) -> Output {
             Output::List(xs)
         }
         Output::Elements(mut xs) => {
-            if xs.pop().is_none() {
-                xs.push(1);
+            match xs.first().copied() {
+                // A faulty system may list an element twice.
+                Some(x) if rng.chance(300_000) => xs.insert(0, x),
+                Some(_) => {
+                    xs.pop();
+                }
+                None => xs.push(1),
             }
             Output::Elements(xs)
         }
         Output::Done => Output::Done,
+    }
+}
+
+/// An operation the checker places (not `fail`, not an unanswered read):
+/// (index in the history, input, output, invoked, completed or None).
+type Placeable<'h> = (usize, &'h Input, Option<&'h Output>, u64, Option<u64>);
+
+fn placeable<'h>(history: &'h History, key: Option<&str>) -> Vec<Placeable<'h>> {
+    history
+        .ops
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| key.is_none_or(|k| op.input.key.0 == k))
+        .filter_map(|(i, op)| match &op.completion {
+            Completion::Ok { at, output } => {
+                Some((i, &op.input, Some(output), op.invoked.0, Some(at.0)))
+            }
+            Completion::Info { .. } if !op.input.action.is_read() => {
+                Some((i, &op.input, None, op.invoked.0, None))
+            }
+            Completion::Info { .. } | Completion::Fail { .. } => None,
+        })
+        .collect()
+}
+
+/// Op `b` may come next after the ops in `placed`: every op that completed
+/// before `b` was invoked is placed already.
+fn ready(ops: &[Placeable<'_>], placed: u32, b: usize) -> bool {
+    ops.iter()
+        .enumerate()
+        .all(|(a, op)| placed & (1 << a) != 0 || !matches!(op.4, Some(done) if done < ops[b].3))
+}
+
+/// From the configuration (`placed`, `store`): the most operations any legal
+/// prefix extending it places, and whether some extension places every
+/// completed operation (a completion: the rest of a linearization).
+fn explore(ops: &[Placeable<'_>], placed: u32, store: &Store) -> (u32, bool) {
+    fn go(
+        ops: &[Placeable<'_>],
+        placed: u32,
+        store: &Store,
+        seen: &mut HashSet<(u32, String)>,
+        best: &mut u32,
+    ) -> bool {
+        if !seen.insert((placed, format!("{store:?}"))) {
+            return false;
+        }
+        *best = (*best).max(placed.count_ones());
+        let complete = ops
+            .iter()
+            .enumerate()
+            .all(|(a, op)| placed & (1 << a) != 0 || op.4.is_none());
+        let mut found = complete;
+        for b in 0..ops.len() {
+            if placed & (1 << b) != 0 || !ready(ops, placed, b) {
+                continue;
+            }
+            if let Some(next) = apply(store, ops[b].1, ops[b].2) {
+                found |= go(ops, placed | 1 << b, &next, seen, best);
+            }
+        }
+        found
+    }
+    let mut best = 0;
+    let found = go(ops, placed, store, &mut HashSet::new(), &mut best);
+    (best, found)
+}
+
+/// Check a violation's explanation against what its kind claims.
+fn assert_explanation_holds(history: &History, p: &PartitionResult, partitioned: bool) {
+    let v = p.violation.as_ref().expect("a violation is explained");
+    let context = || {
+        format!(
+            "{:?} (partitioned: {partitioned}) of\n{}",
+            v,
+            parliament::history::jsonl::write(history)
+        )
+    };
+    let ops = placeable(history, p.key.as_ref().map(|k| k.0.as_str()));
+    let local = |index: usize| {
+        ops.iter()
+            .position(|o| o.0 == index)
+            .unwrap_or_else(|| panic!("op {index} is not placeable: {}", context()))
+    };
+    assert_eq!(v.to_place, ops.len(), "{}", context());
+    // The prefix is legal: real-time order and the sequential semantics.
+    let mut placed = 0u32;
+    let mut store = Store::new();
+    for &index in &v.prefix {
+        let b = local(index);
+        assert!(placed & (1 << b) == 0, "placed twice: {}", context());
+        assert!(
+            ready(&ops, placed, b),
+            "out of real-time order: {}",
+            context()
+        );
+        store = apply(&store, ops[b].1, ops[b].2)
+            .unwrap_or_else(|| panic!("illegal prefix step: {}", context()));
+        placed |= 1 << b;
+    }
+    assert!(
+        v.overdue.is_some_and(|o| v.stuck.contains(&o)),
+        "{}",
+        context()
+    );
+    match v.kind {
+        ExplanationKind::LongestPrefix => {
+            // Stuck: exactly the ops left invoked before the earliest
+            // completion among those left, and none of them fits.
+            let left: Vec<usize> = (0..ops.len()).filter(|&b| placed & (1 << b) == 0).collect();
+            let earliest = left
+                .iter()
+                .filter_map(|&b| ops[b].4)
+                .min()
+                .expect("an op is overdue");
+            let mut candidates: Vec<usize> = left
+                .iter()
+                .filter(|&&b| ops[b].3 <= earliest)
+                .map(|&b| ops[b].0)
+                .collect();
+            candidates.sort();
+            let mut stuck = v.stuck.clone();
+            stuck.sort();
+            assert_eq!(stuck, candidates, "{}", context());
+            for &index in &v.stuck {
+                let b = local(index);
+                assert!(
+                    apply(&store, ops[b].1, ops[b].2).is_none(),
+                    "stuck op fits: {}",
+                    context()
+                );
+            }
+            if !partitioned {
+                // No growth pruning: the longest prefix there is.
+                let (longest, _) = explore(&ops, 0, &Store::new());
+                assert_eq!(v.prefix.len() as u32, longest, "{}", context());
+            }
+        }
+        ExplanationKind::UnplaceableRead => {
+            let read = v.unreachable_read.expect("the read is named");
+            assert_eq!(v.stuck, vec![read], "{}", context());
+            let b = local(read);
+            assert!(ops[b].1.action.is_read(), "{}", context());
+            assert!(apply(&store, ops[b].1, ops[b].2).is_none(), "{}", context());
+            let (_, completes) = explore(&ops, placed, &store);
+            assert!(
+                !completes,
+                "a completion exists after the prefix: {}",
+                context()
+            );
+        }
+        ExplanationKind::ImpossibleResult => {
+            assert!(v.prefix.is_empty(), "{}", context());
+            assert_eq!(v.stuck.len(), 1, "{}", context());
+            let op = &history.ops[v.stuck[0]];
+            let twice = match op.output() {
+                Some(Output::Elements(xs)) => xs.windows(2).any(|w| w[0] == w[1]),
+                _ => false,
+            };
+            assert!(twice, "{}", context());
+            assert!(v.reason.as_deref().is_some_and(|r| r.contains("twice")));
+        }
     }
 }
 
@@ -348,14 +524,21 @@ fn run_model(kind: ModelKind, seed: u64) {
     let options = CheckOptions::default();
     let mut linearizable = 0;
     let mut with_info = 0;
+    // Explanations checked, by kind (in declaration order).
+    let mut explained = [0usize; 3];
     for i in 0..HISTORIES_PER_MODEL {
         let h = random_history(kind, &mut rng);
         with_info += usize::from(h.ops.iter().any(|o| o.is_indeterminate()));
         let expected = brute_force(&h);
         for partitioned in [true, false] {
-            let got = check_history(&h, kind, partitioned, &options)
-                .unwrap()
-                .verdict;
+            let result = check_history(&h, kind, partitioned, &options).unwrap();
+            for p in &result.partitions {
+                if p.verdict == Verdict::NotLinearizable {
+                    assert_explanation_holds(&h, p, partitioned);
+                    explained[p.violation.as_ref().unwrap().kind as usize] += 1;
+                }
+            }
+            let got = result.verdict;
             let want = if expected {
                 Verdict::Linearizable
             } else {
@@ -381,6 +564,21 @@ fn run_model(kind: ModelKind, seed: u64) {
         with_info > n / 5,
         "{kind}: only {with_info} histories with info ops"
     );
+    // Every kind of explanation the model can give was checked.
+    let [longest, unplaceable, impossible] = explained;
+    assert!(longest > 100, "{kind}: {explained:?}");
+    match kind {
+        ModelKind::Kv | ModelKind::Register | ModelKind::Append => {
+            assert!(
+                unplaceable > 100 && impossible == 0,
+                "{kind}: {explained:?}"
+            );
+        }
+        ModelKind::Set => assert!(
+            unplaceable > 100 && impossible > 100,
+            "{kind}: {explained:?}"
+        ),
+    }
 }
 
 #[test]

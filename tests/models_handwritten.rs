@@ -170,6 +170,26 @@ fn register() {
         verdict(k, "0 0-1 write x 1\n1 2-3 cas x 3 2 -> applied"),
         NOT
     );
+    // An old value comes back only if something writes it again (growth
+    // pruning treats a register as a state that never grows).
+    assert_eq!(
+        verdict(k, "0 0-1 write x 1\n0 2-3 write x 2\n1 4-5 read x -> 1"),
+        NOT
+    );
+    assert_eq!(
+        verdict(
+            k,
+            "0 0-1 write x 1\n0 2-3 write x 2\n2 2-6 cas x 2 1 -> applied\n1 4-8 read x -> 1"
+        ),
+        LIN
+    );
+    assert_eq!(
+        verdict(
+            k,
+            "0 0-1 write x 1\n0 2-3 write x 2\n2 3-9 write x 1\n1 4-8 read x -> 1\n1 10-11 read x -> 2"
+        ),
+        NOT
+    );
     // Keys are independent: y's history is fine, x's is not.
     assert_eq!(
         verdict(
@@ -193,6 +213,14 @@ fn register_indeterminate() {
     );
     // ...or never.
     assert_eq!(verdict(k, "0 0-? write x 1\n1 5-6 read x -> nil"), LIN);
+    // A timed-out write of an old value may bring it back, long after.
+    assert_eq!(
+        verdict(
+            k,
+            "0 0-1 write x 1\n2 1-2? write x 1\n0 3-4 write x 2\n1 8-9 read x -> 1"
+        ),
+        LIN
+    );
     // But a failed write never happened.
     assert_eq!(verdict(k, "0 0-2! write x 1\n1 5-6 read x -> 1"), NOT);
     // A timed-out CAS takes effect only where its compare holds.
@@ -303,6 +331,22 @@ fn set() {
     );
     assert_eq!(
         verdict(k, "0 0-10 add s 1\n1 2-3 read s -> [1]\n2 4-5 read s -> []"),
+        NOT
+    );
+    // From Porcupine's set-model tests: a read listing an element twice is a
+    // verdict, not bad input; a set never holds an element twice.
+    assert_eq!(
+        verdict(
+            k,
+            "0 0-1 add s 100\n0 2-3 add s 110\n1 4-5 read s -> [100,100,110]"
+        ),
+        NOT
+    );
+    assert_eq!(
+        verdict(
+            k,
+            "0 0-1? add s 100\n0 2-3? add s 110\n1 4-5 read s -> [100,110,100]"
+        ),
         NOT
     );
 }

@@ -1,9 +1,13 @@
-//! Checker benchmarks on the Porcupine test histories (cases of `parliament
-//! bench`): in-process check time, parsing excluded, median of several runs,
-//! with every verdict compared to `expected.json` and the Go reference timings
-//! from `porcupine-baseline-timings.json` quoted for comparison.
+//! Checker benchmarks (cases of `parliament bench`), median of several runs:
+//!
+//! - on the Porcupine test histories: in-process check time, parsing excluded,
+//!   with every verdict compared to `expected.json` and the Go reference
+//!   timings from `porcupine-baseline-timings.json` quoted for comparison;
+//! - on long single-key register histories generated here, linearizable by
+//!   construction (see [`generated`]): check time, generation excluded, and
+//!   peak memory, each decided under a 1 GiB memory limit.
 
-use super::linearizability::{CheckOptions, CheckResult, Verdict, check_history};
+use super::linearizability::{CheckOptions, CheckResult, Verdict, check_history, format_bytes};
 use crate::bench::BenchResult;
 use crate::error::InputError;
 use crate::history::{Format, History, ModelKind, read_history_file};
@@ -196,17 +200,11 @@ fn check_one(history: &History, partitioned: bool, options: &CheckOptions) -> Ch
     }
 }
 
-/// The checker benchmark cases: (a) all etcd histories, (b) the six kv
+/// The checker benchmark cases on the Porcupine histories (`files`, from
+/// `load_expected(data_dir)`): (a) all etcd histories, (b) the six kv
 /// histories per key, (c) kv c01 and c10 without partitioning, separately and
-/// together. A missing data folder gives no cases (with a note on stderr).
-pub fn checker_cases(data_dir: &Path, runs: usize) -> Vec<BenchResult> {
-    let files = match load_expected(data_dir) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("checker benchmarks skipped: {e}");
-            return Vec::new();
-        }
-    };
+/// together.
+pub fn checker_cases(data_dir: &Path, files: &[DataFile], runs: usize) -> Vec<BenchResult> {
     let base = baseline(data_dir);
     let pick = |pred: &dyn Fn(&str) -> bool| -> Vec<&DataFile> {
         files.iter().filter(|f| pred(&f.name)).collect()
@@ -246,20 +244,168 @@ pub fn checker_cases(data_dir: &Path, runs: usize) -> Vec<BenchResult> {
     cases.iter().map(|c| run_case(c, runs, &base)).collect()
 }
 
+/// A checker benchmark on a generated register history (20 clients, seed 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GeneratedCase {
+    /// Short name to run the case alone (`register-1e4-info`).
+    pub id: &'static str,
+    pub operations: usize,
+    /// Timed-out (`info`) operations, in parts per million.
+    pub info_ppm: u32,
+}
+
+/// The generated cases, smallest first: 10^4, 3·10^4 and 10^5 operations,
+/// without and with 2% `info`.
+pub const GENERATED_CASES: [GeneratedCase; 6] = [
+    GeneratedCase {
+        id: "register-1e4",
+        operations: 10_000,
+        info_ppm: 0,
+    },
+    GeneratedCase {
+        id: "register-1e4-info",
+        operations: 10_000,
+        info_ppm: 20_000,
+    },
+    GeneratedCase {
+        id: "register-3e4",
+        operations: 30_000,
+        info_ppm: 0,
+    },
+    GeneratedCase {
+        id: "register-3e4-info",
+        operations: 30_000,
+        info_ppm: 20_000,
+    },
+    GeneratedCase {
+        id: "register-1e5",
+        operations: 100_000,
+        info_ppm: 0,
+    },
+    GeneratedCase {
+        id: "register-1e5-info",
+        operations: 100_000,
+        info_ppm: 20_000,
+    },
+];
+
+/// Clients and seed of the generated histories.
+pub const GENERATED_CLIENTS: u32 = 20;
+pub const GENERATED_SEED: u64 = 1;
+/// The memory limit generated cases are checked under: a verdict other than
+/// "unknown" shows the history was decided within it.
+pub const GENERATED_MEMORY_LIMIT: usize = 1 << 30;
+/// Time budget per check of a generated case.
+pub const GENERATED_BUDGET: Duration = Duration::from_secs(120);
+
+impl GeneratedCase {
+    pub fn find(id: &str) -> Option<GeneratedCase> {
+        GENERATED_CASES.into_iter().find(|c| c.id == id)
+    }
+
+    pub fn name(&self) -> String {
+        let info = match self.info_ppm {
+            0 => String::new(),
+            ppm => format!(", {}% info", ppm as f64 / 10_000.0),
+        };
+        format!("check: generated register, {} ops{info}", self.operations)
+    }
+
+    pub fn workload(&self) -> generated::RegisterWorkload {
+        generated::RegisterWorkload {
+            seed: GENERATED_SEED,
+            clients: GENERATED_CLIENTS,
+            operations: self.operations,
+            info_ppm: self.info_ppm,
+        }
+    }
+}
+
+/// Run one generated case `runs` times in this process. The notes give the
+/// verdict (it must be linearizable), the checker's own high-water mark of
+/// search-table bytes, and this process's peak resident memory (VmHWM: run
+/// the case in a process of its own for a figure that is the case's alone).
+pub fn generated_case(case: GeneratedCase, runs: usize) -> BenchResult {
+    let history = generated::register_history(case.workload());
+    let options = CheckOptions {
+        budget: Some(GENERATED_BUDGET),
+        memory_limit: GENERATED_MEMORY_LIMIT,
+        ..CheckOptions::default()
+    };
+    let mut samples = Vec::with_capacity(runs);
+    let mut peak_table_bytes = 0;
+    let mut outcomes: Vec<String> = Vec::new();
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        let result = check_one(&history, true, &options);
+        samples.push(start.elapsed().as_secs_f64());
+        peak_table_bytes = peak_table_bytes.max(result.peak_table_bytes);
+        let why = result
+            .partitions
+            .iter()
+            .find_map(|p| p.unknown_reason.as_deref())
+            .map_or(String::new(), |w| format!(" ({w})"));
+        let outcome = format!("{}{why}", result.verdict);
+        if !outcomes.contains(&outcome) {
+            outcomes.push(outcome);
+        }
+    }
+    let mut bench = BenchResult::from_samples(case.name(), history.event_count() as u64, samples);
+    bench.peak_table_bytes = Some(peak_table_bytes as u64);
+    bench.vm_hwm_bytes = process_peak_rss();
+    let expected = Verdict::Linearizable.name();
+    let verdicts = outcomes.join(", ");
+    if outcomes.len() == 1 && outcomes[0] == expected {
+        bench.notes.push(format!(
+            "verdict: {verdicts} (as constructed), memory limit {}",
+            format_bytes(GENERATED_MEMORY_LIMIT)
+        ));
+    } else {
+        bench.notes.push(format!(
+            "VERDICT MISMATCH: got {verdicts}, expected {expected} (memory limit {})",
+            format_bytes(GENERATED_MEMORY_LIMIT)
+        ));
+    }
+    let process = bench
+        .vm_hwm_bytes
+        .map_or("unknown".to_string(), |b| format_bytes(b as usize));
+    bench.notes.push(format!(
+        "peak memory: search tables {} (checker's high-water mark), process VmHWM {process}",
+        format_bytes(peak_table_bytes)
+    ));
+    bench
+}
+
+/// This process's peak resident set size (VmHWM in /proc/self/status), in
+/// bytes; `None` where there is no such file.
+pub fn process_peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
 /// Stretch case: decide every key of kv/c50-bad.txt separately (Porcupine stops
 /// at the first bad key, and runs out of memory when asked to explain them all),
 /// within `budget` in total. Runs once; each key's verdict and time go in the
-/// notes. `None` when the file is missing.
-pub fn c50_bad_every_key(data_dir: &Path, budget: Duration) -> Option<BenchResult> {
+/// notes.
+pub fn c50_bad_every_key(data_dir: &Path, budget: Duration) -> Result<BenchResult, InputError> {
     let path = data_dir.join("kv/c50-bad.txt");
-    let (_, history) = read_history_file(&path, Some(Format::PorcupineKv)).ok()?;
+    let (_, history) = read_history_file(&path, Some(Format::PorcupineKv))?;
     let options = CheckOptions {
         budget: Some(budget),
         stop_at_first_violation: false,
         ..CheckOptions::default()
     };
     let start = Instant::now();
-    let result = check_history(&history, ModelKind::Kv, true, &options).ok()?;
+    let result = check_history(&history, ModelKind::Kv, true, &options)
+        .map_err(|e| InputError::new(path.display().to_string(), e.to_string()))?;
     let seconds = start.elapsed().as_secs_f64();
     let mut bench = BenchResult::from_samples(
         "check: kv c50-bad, every key decided (budget)",
@@ -282,5 +428,152 @@ pub fn c50_bad_every_key(data_dir: &Path, budget: Duration) -> Option<BenchResul
             p.elapsed.as_secs_f64()
         ));
     }
-    Some(bench)
+    Ok(bench)
+}
+
+/// Single-key register histories that are linearizable by construction, for
+/// measuring the checker on long histories (the Porcupine files are short).
+///
+/// A seeded simulation: `clients` clients, each with one operation at a time,
+/// issue reads (50%), writes (30%) and compare-and-sets (20%) of values 0–9 on
+/// one register. Every `ok` operation takes effect at a random instant strictly
+/// between its invocation and its completion, and its result is what the
+/// register held at that instant, so the effect order is a linearization. A
+/// fraction of operations time out (`info`): the client gives up after a
+/// timeout and moves on, and the operation takes effect at a random instant
+/// after its invocation (possibly after the client gave up) or, half the time,
+/// never.
+pub mod generated {
+    use crate::history::{
+        Action, History, HistoryBuilder, Input, ModelKind, Outcome, Output, RegisterOp,
+    };
+    use crate::ids::{ClientId, RequestId};
+    use crate::rng::DetRng;
+    use crate::time::Time;
+
+    /// What to generate.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct RegisterWorkload {
+        pub seed: u64,
+        pub clients: u32,
+        pub operations: usize,
+        /// Timed-out operations, in parts per million.
+        pub info_ppm: u32,
+    }
+
+    /// One generated operation before its result is known.
+    struct Planned {
+        client: u32,
+        op: RegisterOp,
+        invoked: u64,
+        /// When the client stops waiting: the answer, or the timeout.
+        completed: u64,
+        /// When the operation takes effect, if it ever does.
+        effect: Option<u64>,
+        timed_out: bool,
+    }
+
+    /// Longest an answered operation takes, in ticks (effect and answer each
+    /// take 1..=LATENCY).
+    const LATENCY: u64 = 20;
+    /// A client gives up this long after invoking.
+    const TIMEOUT: u64 = 3 * LATENCY;
+
+    pub fn register_history(w: RegisterWorkload) -> History {
+        let mut rng = DetRng::new(w.seed, crate::rng::stream::WORKLOAD);
+        let mut free_at: Vec<u64> = (0..w.clients).map(|_| rng.below(LATENCY)).collect();
+        let mut planned: Vec<Planned> = Vec::with_capacity(w.operations);
+        while planned.len() < w.operations {
+            // The client free soonest invokes next (lowest id on ties), so
+            // operations come out in invocation order.
+            let (client, &invoked) = free_at
+                .iter()
+                .enumerate()
+                .min_by_key(|&(c, &t)| (t, c))
+                .expect("at least one client");
+            let value = rng.below(10) as i64;
+            let op = match rng.below(10) {
+                0..=4 => RegisterOp::Read,
+                5..=7 => RegisterOp::Write(value),
+                _ => RegisterOp::Cas {
+                    from: value,
+                    to: rng.below(10) as i64,
+                },
+            };
+            let timed_out = rng.chance(w.info_ppm);
+            let (completed, effect) = if timed_out {
+                let effect = rng
+                    .chance(500_000)
+                    .then(|| invoked + rng.between(1, 2 * TIMEOUT));
+                (invoked + TIMEOUT, effect)
+            } else {
+                let effect = invoked + rng.between(1, LATENCY);
+                (effect + rng.between(1, LATENCY), Some(effect))
+            };
+            free_at[client] = completed + rng.below(LATENCY / 2);
+            planned.push(Planned {
+                client: client as u32,
+                op,
+                invoked,
+                completed,
+                effect,
+                timed_out,
+            });
+        }
+        // Apply the effects in time order to one register: the results.
+        let mut by_effect: Vec<(u64, usize)> = planned
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.effect.map(|t| (t, i)))
+            .collect();
+        by_effect.sort_unstable();
+        let mut register: Option<i64> = None;
+        let mut outputs: Vec<Option<Output>> = vec![None; planned.len()];
+        for (_, i) in by_effect {
+            let output = match planned[i].op {
+                RegisterOp::Read => Output::Register(register),
+                RegisterOp::Write(v) => {
+                    register = Some(v);
+                    Output::Done
+                }
+                RegisterOp::Cas { from, to } => {
+                    let applied = register == Some(from);
+                    if applied {
+                        register = Some(to);
+                    }
+                    Output::Cas { applied }
+                }
+            };
+            outputs[i] = Some(output);
+        }
+        // Record the events in time order; at equal times completions first,
+        // so a client may invoke at the instant its previous answer came.
+        let mut events: Vec<(u64, bool, usize)> = Vec::with_capacity(2 * planned.len());
+        for (i, p) in planned.iter().enumerate() {
+            events.push((p.invoked, true, i));
+            events.push((p.completed, false, i));
+        }
+        events.sort_unstable();
+        let mut builder = HistoryBuilder::new(ModelKind::Register);
+        let mut handles = vec![None; planned.len()];
+        for (time, is_invoke, i) in events {
+            let p = &planned[i];
+            let recorded = if is_invoke {
+                let input = Input::new("x", Action::Register(p.op.clone()));
+                builder
+                    .invoke(RequestId(i as u64), ClientId(p.client), Time(time), input)
+                    .map(|h| handles[i] = Some(h))
+            } else {
+                let outcome = if p.timed_out {
+                    Outcome::Info
+                } else {
+                    Outcome::Ok(outputs[i].clone().expect("answered operations took effect"))
+                };
+                let handle = handles[i].expect("invoked before completed");
+                builder.complete(handle, Time(time), outcome)
+            };
+            recorded.expect("the generator keeps one operation per client");
+        }
+        builder.finish()
+    }
 }

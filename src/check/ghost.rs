@@ -10,13 +10,18 @@
 //!
 //! A ghost is (W, R1, R2) on one key where
 //! - W is indeterminate (`info`),
+//! - R1 was invoked after W was (a read that ended, or even began, before W
+//!   began cannot have missed it),
 //! - R1 was served in a later epoch than the one W was first stored in,
 //! - R1 (`ok`) does not contain W's element,
 //! - R2 (`ok`), invoked after R1 completed, contains it.
 //!
 //! A slow write that becomes visible later in the same epoch is not a ghost (R1
 //! is not in a later epoch), nor is a delayed request first stored after R1's
-//! epoch began (W's first store is not earlier than R1's epoch).
+//! epoch began (W's first store is not earlier than R1's epoch), nor a write a
+//! stale primary stores in an old epoch during a split brain after the newer
+//! epoch already served R1 (R1 finished before W began: epochs alone would
+//! call it a ghost, real time says it is not).
 //!
 //! External histories carry no epochs. The history-only form replaces the
 //! epoch condition with timing: R1 was invoked after W's client gave up. A
@@ -176,8 +181,12 @@ fn search(
         };
         // If any R1 has a matching R2, the R1 that completed first does too
         // (every read invoked after a later completion is after this one).
+        // R1 must begin after W began: a read over before W existed (or
+        // already running when W began) cannot have missed it.
         let first_miss = reads()
-            .filter(|(_, r, contains, _)| !contains && r1_qualifies(write, r).is_some())
+            .filter(|(_, r, contains, _)| {
+                !contains && r.invoked > write.invoked && r1_qualifies(write, r).is_some()
+            })
             .min_by_key(|&(i, _, _, completed)| (completed, i));
         let Some((r1, _, _, r1_completed)) = first_miss else {
             continue;
@@ -292,6 +301,73 @@ mod tests {
         assert!(find_ghosts(&h, &facts).unwrap().is_empty());
         let (h, facts) = seed_002(3, 2);
         assert!(find_ghosts(&h, &facts).unwrap().is_empty());
+    }
+
+    /// A split brain: the new primary (epoch 2) serves R1 = [] first; only
+    /// then does a client send W, which the stale primary still stores, in
+    /// its old epoch 1; the client times out; after the heal R2 (epoch 3)
+    /// sees W. Epochs alone make it look like a ghost (R1's epoch 2 is later
+    /// than W's epoch 1), but R1 was over before W began.
+    fn split_brain_stale_store(r1_invoked: u64, r1_completed: u64) -> (History, EpochFacts) {
+        let mut b = HistoryBuilder::new(ModelKind::Append);
+        let mut events = [
+            (r1_invoked, 0, true),
+            (r1_completed, 0, false),
+            (10, 1, true),
+            (30, 1, false),
+        ];
+        events.sort();
+        let mut handles = [None, None];
+        for (t, which, invoke) in events {
+            match (which, invoke) {
+                (0, true) => {
+                    handles[0] = Some(
+                        b.invoke(RequestId(1), ClientId(1), Time(t), read())
+                            .unwrap(),
+                    );
+                }
+                (0, false) => b
+                    .complete(
+                        handles[0].unwrap(),
+                        Time(t),
+                        Outcome::Ok(Output::List(vec![])),
+                    )
+                    .unwrap(),
+                (_, true) => {
+                    handles[1] = Some(
+                        b.invoke(RequestId(2), ClientId(0), Time(t), append(2))
+                            .unwrap(),
+                    );
+                }
+                (_, false) => b
+                    .complete(handles[1].unwrap(), Time(t), Outcome::Info)
+                    .unwrap(),
+            }
+        }
+        let r2 = b
+            .invoke(RequestId(3), ClientId(1), Time(40), read())
+            .unwrap();
+        b.complete(r2, Time(45), Outcome::Ok(Output::List(vec![2])))
+            .unwrap();
+        let facts = EpochFacts {
+            stored: BTreeMap::from([(RequestId(2), 1)]),
+            served: BTreeMap::from([(RequestId(1), 2), (RequestId(3), 3)]),
+        };
+        (b.finish(), facts)
+    }
+
+    #[test]
+    fn read_over_before_the_write_began_is_not_a_ghost() {
+        let (h, facts) = split_brain_stale_store(0, 5);
+        assert!(find_ghosts(&h, &facts).unwrap().is_empty());
+        // Nor one that began before W and ended during it.
+        let (h, facts) = split_brain_stale_store(5, 15);
+        assert!(find_ghosts(&h, &facts).unwrap().is_empty());
+        // The same epochs with R1 begun after W began: a ghost.
+        let (h, facts) = split_brain_stale_store(12, 15);
+        let ghosts = find_ghosts(&h, &facts).unwrap();
+        assert_eq!(ghosts.len(), 1);
+        assert_eq!(h.ops[ghosts[0].missing_read].id, RequestId(1));
     }
 
     #[test]

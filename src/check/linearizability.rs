@@ -17,16 +17,28 @@
 //! Speed: model states are interned to integer ids and each (state, operation)
 //! transition is computed once and remembered, so the search loop never calls
 //! the model twice for the same step nor allocates; a read that observed the
-//! whole state is checked by comparing ids. The visited set is an
-//! open-addressing table of bitsets keyed by an incrementally maintained
-//! Zobrist hash. Two sound prunings cut the search (both explained at their
-//! code, both covered by the differential test against brute force):
-//! read-only operations are linearized greedily, and for models whose states
-//! only grow (strings, logs, sets) a path ends as soon as a pending read saw a
-//! state the current one can no longer grow into. Partitions are searched
-//! round-robin in fixed step slices, so a hard key does not starve easy ones.
-//! `Instant` is read only every few thousand steps for the time budget; it
-//! never influences a verdict otherwise.
+//! whole state is checked by comparing ids. Two sound prunings cut the search
+//! (both explained at their code, both covered by the differential test
+//! against brute force): read-only operations are linearized greedily, and for
+//! models whose states only grow (strings, logs, sets) or never grow
+//! (registers) a path ends as soon as a pending read saw a state the current
+//! one can no longer become. Partitions are searched round-robin in fixed step
+//! slices, so a hard key does not starve easy ones. `Instant` is read only
+//! every few thousand steps for the time budget; it never influences a verdict
+//! otherwise.
+//!
+//! Memory: the visited set holds one record per explored configuration, and a
+//! record stores the linearized operations relative to the search frontier
+//! (see `Linearized`): the state, the first operation not yet linearized, and
+//! a bitset of the few linearized ones beyond it. Its size follows how far the
+//! search runs ahead of the oldest unplaced operation, not the length of the
+//! history (typically four 32-bit words), so memory grows about linearly with
+//! the history instead of with its square. Records live in a
+//! chunked arena behind an open-addressing index keyed by an incrementally
+//! maintained Zobrist hash. All tables count against
+//! `CheckOptions::memory_limit` (checked before each allocation of the visited
+//! set, and every few thousand steps for the rest); past it the verdict is
+//! `Unknown`.
 
 use super::fxhash::{FxHashMap, FxHasher, mix64};
 use super::models::{AllKeys, AppendModel, KvModel, Model, RegisterModel, SetModel};
@@ -44,8 +56,9 @@ pub struct CheckOptions {
     /// Wall-clock time for the whole history; when it runs out the verdict is
     /// `Unknown`. `None`: no limit.
     pub budget: Option<Duration>,
-    /// Memory the search tables of all partitions together may use (bytes);
-    /// past it a partition is `Unknown` rather than exhausting the machine.
+    /// Memory the search tables of all partitions together may use (bytes;
+    /// `parliament check --max-memory`, default 4 GiB); past it a partition
+    /// is `Unknown` rather than exhausting the machine.
     pub memory_limit: usize,
     /// Stop at the first partition that is not linearizable (the verdict is
     /// known); otherwise every partition is decided and explained.
@@ -86,29 +99,65 @@ impl fmt::Display for Verdict {
     }
 }
 
+/// Which form an explanation takes: each states only what the search
+/// established.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExplanationKind {
+    /// `prefix` is the longest linearizable prefix the search reached (in its
+    /// sense: each operation placed before the earliest pending return), and
+    /// it tried every operation in `stuck` after it: none can be applied to
+    /// `state`. With growth pruning, a longer prefix may exist on a path the
+    /// search cut short, so this is the longest *found*, not the longest.
+    LongestPrefix,
+    /// The search stopped at a read it could not place: after `prefix`, the
+    /// read `unreachable_read` (also the only entry of `stuck`) had seen a
+    /// state that `state` can no longer become, and no operation left could
+    /// reset it toward. What else could follow the prefix was not tried.
+    UnplaceableRead,
+    /// An operation's result is one no state could ever give (`reason` says
+    /// why), so it can never be placed; nothing was searched. `stuck` and
+    /// `overdue` name it, `prefix` is empty.
+    ImpossibleResult,
+}
+
+impl ExplanationKind {
+    /// Stable name for JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExplanationKind::LongestPrefix => "longest_prefix",
+            ExplanationKind::UnplaceableRead => "unplaceable_read",
+            ExplanationKind::ImpossibleResult => "impossible_result",
+        }
+    }
+}
+
 /// Why a partition is not linearizable, as briefly as the search can say it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
-    /// The longest linearizable prefix the search reached: indices into
-    /// `History::ops`, in linearization order. Without growth pruning it is the
-    /// longest one there is (in the search's sense: every operation placed
-    /// before the earliest pending return); growth pruning may stop short of it,
-    /// and then says why in `unreachable_read`.
+    pub kind: ExplanationKind,
+    /// A linearizable prefix (see `kind` for which one): indices into
+    /// `History::ops`, in linearization order.
     pub prefix: Vec<usize>,
+    /// How many operations of the partition the search had to place (`ok`
+    /// ones and indeterminate writes; `fail` operations and unanswered reads
+    /// are left out).
+    pub to_place: usize,
     /// The model state after the prefix.
     pub state: String,
-    /// The operations that would have to come next (each was invoked before the
-    /// earliest completion among the operations not yet placed). None of them
-    /// can be applied to `state`.
+    /// `LongestPrefix`: the operations that would have to come next (each was
+    /// invoked before the earliest completion among the operations not yet
+    /// placed); none of them can be applied to `state`. `UnplaceableRead`:
+    /// just that read.
     pub stuck: Vec<usize>,
-    /// Among `stuck`, the operation that completed first: it had to take effect
-    /// by its completion time and could not.
+    /// Among `stuck`, an operation that had to take effect by its completion
+    /// time and could not: for `LongestPrefix` the one that completed first,
+    /// for `UnplaceableRead` the read.
     pub overdue: Option<usize>,
-    /// A read not yet placed that observed a state `state` can no longer grow
-    /// into (and no operation left could reset it toward), so the search
-    /// stopped there without trying `stuck`. `None`: none of `stuck` can be
-    /// applied to `state` at all.
+    /// `UnplaceableRead`: the read that saw a state `state` can no longer
+    /// become. `None` otherwise.
     pub unreachable_read: Option<usize>,
+    /// `ImpossibleResult`: why no state gives that result. `None` otherwise.
+    pub reason: Option<String>,
 }
 
 /// The verdict for one partition (one key, or the whole history unpartitioned).
@@ -123,6 +172,10 @@ pub struct PartitionResult {
     pub steps: u64,
     /// Wall-clock time spent on this partition (reported, never decisive).
     pub elapsed: Duration,
+    /// High-water mark of the bytes this partition's search held (its tables
+    /// of remembered configurations, transitions and bookkeeping), as counted
+    /// against the memory limit.
+    pub peak_table_bytes: usize,
     pub violation: Option<Violation>,
     /// Why the verdict is `Unknown`.
     pub unknown_reason: Option<String>,
@@ -138,6 +191,9 @@ pub struct CheckResult {
     pub partitions: Vec<PartitionResult>,
     /// Keys not checked because an earlier partition already failed.
     pub unchecked: usize,
+    /// High-water mark of the bytes all partitions' searches held at once
+    /// (partitions are searched round-robin, so several are alive together).
+    pub peak_table_bytes: usize,
 }
 
 /// The model `kind` does not fit the history's operations.
@@ -204,34 +260,40 @@ pub fn check<M: Model>(model: &M, history: &History, options: &CheckOptions) -> 
         .map(|(key, ops)| Some(PartitionSearch::new(model, history, key, ops)))
         .collect();
     let mut results: Vec<Option<PartitionResult>> = vec![None; searches.len()];
+    // Bytes each live search held after its last slice; the memory limit holds
+    // for all partitions together.
+    let mut held: Vec<usize> = searches
+        .iter()
+        .map(|s| s.as_ref().map_or(0, PartitionSearch::memory))
+        .collect();
+    let mut peak_table_bytes: usize = held.iter().sum();
     let mut violated = false;
     let mut out_of_time = false;
     'rounds: while results.iter().any(Option::is_none) {
         for i in 0..searches.len() {
-            // The memory limit holds for all partitions together.
-            let others: usize = searches
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .filter_map(|(_, s)| s.as_ref().map(PartitionSearch::memory))
-                .sum();
             let Some(search) = searches[i].as_mut() else {
                 continue;
             };
+            let others = held.iter().sum::<usize>() - held[i];
             if out_of_time {
                 results[i] = Some(search.give_up("the time budget ran out"));
                 searches[i] = None;
+                held[i] = 0;
                 continue;
             }
             let started = Instant::now();
-            let outcome = search.run(
-                SLICE_STEPS,
-                deadline,
-                options.memory_limit.saturating_sub(others),
-            );
+            let memory = MemoryShare {
+                available: options.memory_limit.saturating_sub(others),
+                limit: options.memory_limit,
+            };
+            let outcome = search.run(SLICE_STEPS, deadline, memory);
             search.elapsed += started.elapsed();
+            peak_table_bytes = peak_table_bytes.max(others + search.slice_peak_bytes);
             match outcome {
-                Slice::Unfinished => continue,
+                Slice::Unfinished => {
+                    held[i] = search.memory();
+                    continue;
+                }
                 Slice::OutOfTime => {
                     out_of_time = true;
                     results[i] = Some(search.give_up("the time budget ran out"));
@@ -239,10 +301,11 @@ pub fn check<M: Model>(model: &M, history: &History, options: &CheckOptions) -> 
                 Slice::Done(mut result) => {
                     result.elapsed = search.elapsed;
                     violated |= result.verdict == Verdict::NotLinearizable;
-                    results[i] = Some(result);
+                    results[i] = Some(*result);
                 }
             }
             searches[i] = None;
+            held[i] = 0;
             if violated && options.stop_at_first_violation {
                 break 'rounds;
             }
@@ -257,7 +320,17 @@ pub fn check<M: Model>(model: &M, history: &History, options: &CheckOptions) -> 
         operations: history.ops.len(),
         partitions,
         unchecked,
+        peak_table_bytes,
     }
+}
+
+/// The memory a search may use in one slice: what the limit leaves after the
+/// other partitions' searches (`available`), and the limit itself (for
+/// messages).
+#[derive(Clone, Copy, Debug)]
+struct MemoryShare {
+    available: usize,
+    limit: usize,
 }
 
 /// How many of the earliest pending returns growth pruning looks at.
@@ -366,82 +439,223 @@ impl Entries {
     }
 }
 
-/// The set of (linearized operations, state) pairs already explored.
-/// Open addressing; each entry stores its full hash, and the arena holds the
-/// state id followed by the bitset words.
-struct Visited {
-    words: usize,
-    slots: Vec<u32>,
-    hashes: Vec<u64>,
-    arena: Vec<u64>,
-    len: usize,
+/// The operations linearized so far, as a bitset over the partition's
+/// operations (in call order) with two marks that make a compact, canonical
+/// key: `floor`, the first operation not linearized (every one before it is),
+/// and `ceiling`, one past the last one linearized. Everything the set holds
+/// beyond the all-linearized prefix lies in the window `floor + 1 .. ceiling`,
+/// which follows the search frontier: an operation stays unlinearized only
+/// while its return is still ahead (a handful per client) or, for an `info`
+/// operation, until the search places it.
+struct Linearized {
+    bits: Vec<u64>,
+    floor: u32,
+    ceiling: u32,
+    /// Zobrist hash of the set (XOR of one random word per member).
+    hash: u64,
 }
 
+impl Linearized {
+    fn new(n: usize) -> Linearized {
+        Linearized {
+            // One spare word, so `window` may read one word past the last op.
+            bits: vec![0; n.div_ceil(64) + 1],
+            floor: 0,
+            ceiling: 0,
+            hash: 0,
+        }
+    }
+
+    /// Add `op` (not a member). Returns the previous marks for `remove_with`.
+    #[inline]
+    fn insert(&mut self, op: u32, zobrist: u64) -> (u32, u32) {
+        let marks = (self.floor, self.ceiling);
+        self.bits[op as usize / 64] |= 1u64 << (op % 64);
+        self.hash ^= zobrist;
+        self.ceiling = self.ceiling.max(op + 1);
+        if op == self.floor {
+            self.floor = self.next_absent(op + 1);
+        }
+        marks
+    }
+
+    /// Remove `op`, the member added last, restoring the marks `insert` returned.
+    #[inline]
+    fn remove_with(&mut self, op: u32, zobrist: u64, marks: (u32, u32)) {
+        self.bits[op as usize / 64] &= !(1u64 << (op % 64));
+        self.hash ^= zobrist;
+        (self.floor, self.ceiling) = marks;
+    }
+
+    /// The first operation from `from` on that is not a member (the spare
+    /// word guarantees one exists within the bitset).
+    fn next_absent(&self, from: u32) -> u32 {
+        let mut word = from as usize / 64;
+        let mut missing = !self.bits[word] & (u64::MAX << (from % 64));
+        while missing == 0 {
+            word += 1;
+            missing = !self.bits[word];
+        }
+        (word * 64) as u32 + missing.trailing_zeros()
+    }
+
+    /// The members after `floor`, as 32-bit words starting at `floor + 1`.
+    fn window(&self, out: &mut Vec<u32>) {
+        out.clear();
+        let start = self.floor as usize + 1;
+        let end = self.ceiling as usize;
+        let mut at = start;
+        while at < end {
+            let (word, shift) = (at / 64, at % 64);
+            let mut chunk = self.bits[word] >> shift;
+            if shift > 32 {
+                chunk |= self.bits[word + 1] << (64 - shift);
+            }
+            out.push(chunk as u32);
+            at += 32;
+        }
+    }
+}
+
+/// Outcome of `Visited::insert`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Insert {
+    New,
+    Seen,
+    /// Inserting would take the table past its `allowance`.
+    OverAllowance,
+    /// The arena cannot address another record (16 GiB of records).
+    ArenaFull,
+}
+
+/// The configurations (linearized operations, model state) already explored.
+///
+/// Each is one record `[state, floor, n, window...]` (n 32-bit window words,
+/// see `Linearized`) in an arena of fixed-size chunks, so the table grows in
+/// small steps and never copies its records. Its size follows the search
+/// frontier, not the history: a record is usually four words. An
+/// open-addressing index (linear probing) holds per slot the high half of the
+/// configuration's hash (which also chooses the slot) and the record's
+/// address plus one (0 is an empty slot).
+struct Visited {
+    slots: Vec<u64>,
+    chunks: Vec<Vec<u32>>,
+    len: usize,
+    /// Bytes the table may grow to (set by the search from its memory
+    /// limit); checked before each allocation, so a large step such as
+    /// doubling the index cannot overshoot the limit.
+    allowance: usize,
+}
+
+/// Words per arena chunk (16 MiB); a record address is chunk << CHUNK_BITS | offset.
+const CHUNK_BITS: u32 = 22;
+const CHUNK_WORDS: usize = 1 << CHUNK_BITS;
+/// Chunks an address can name (addresses are 32 bits, 0 meaning none).
+const MAX_CHUNKS: usize = 1 << (32 - CHUNK_BITS);
+/// Words of record before the window.
+const RECORD_HEADER: usize = 3;
+
 impl Visited {
-    fn new(words: usize) -> Visited {
-        let capacity = 1 << 10;
+    fn new() -> Visited {
         Visited {
-            words,
-            slots: vec![0; capacity],
-            hashes: vec![0; capacity],
-            arena: Vec::with_capacity(capacity / 2 * (words + 1)),
+            slots: vec![0; 1 << 10],
+            chunks: vec![Vec::with_capacity(1 << 10)],
             len: 0,
+            allowance: usize::MAX,
         }
     }
 
     fn bytes(&self) -> usize {
-        self.slots.len() * 12 + self.arena.capacity() * 8
+        self.slots.len() * 8 + self.chunks.iter().map(Vec::capacity).sum::<usize>() * 4
     }
 
-    /// Insert; false if it was there already.
     #[inline]
-    fn insert(&mut self, hash: u64, state: u32, set: &[u64]) -> bool {
+    fn record(&self, address: u32) -> &[u32] {
+        let chunk = &self.chunks[(address >> CHUNK_BITS) as usize];
+        let at = (address as usize) & (CHUNK_WORDS - 1);
+        let n = chunk[at + 2] as usize;
+        &chunk[at..at + RECORD_HEADER + n]
+    }
+
+    /// Insert the configuration unless it is there already.
+    #[inline]
+    fn insert(&mut self, hash: u64, state: u32, floor: u32, window: &[u32]) -> Insert {
+        let tag = hash >> 32;
         let mask = self.slots.len() - 1;
-        let stride = self.words + 1;
-        let mut i = hash as usize & mask;
+        let mut i = tag as usize & mask;
         loop {
             let slot = self.slots[i];
             if slot == 0 {
                 break;
             }
-            if self.hashes[i] == hash {
-                let base = (slot as usize - 1) * stride;
-                if self.arena[base] == state as u64 && self.arena[base + 1..base + stride] == *set {
-                    return false;
+            if slot >> 32 == tag {
+                let record = self.record(slot as u32 - 1);
+                if record[0] == state && record[1] == floor && record[RECORD_HEADER..] == *window {
+                    return Insert::Seen;
                 }
             }
             i = (i + 1) & mask;
         }
-        self.arena.push(state as u64);
-        self.arena.extend_from_slice(set);
+        // The index doubles (old and new held at once) when half full.
+        let growing = (self.len + 1) * 2 > self.slots.len();
+        let index_growth = if growing { self.slots.len() * 16 } else { 0 };
+        let last = self.chunks.last().expect("one chunk at least");
+        let size = RECORD_HEADER + window.len();
+        let arena_growth = if last.len() + size <= last.capacity() {
+            0
+        } else if last.len() + size > CHUNK_WORDS {
+            CHUNK_WORDS * 4
+        } else {
+            last.capacity() * 4
+        };
+        if self.bytes() + index_growth + arena_growth > self.allowance {
+            return Insert::OverAllowance;
+        }
+        let Some(address) = self.append(state, floor, window) else {
+            return Insert::ArenaFull;
+        };
+        self.slots[i] = tag << 32 | (address as u64 + 1);
         self.len += 1;
-        self.slots[i] = self.len as u32;
-        self.hashes[i] = hash;
-        if self.len * 2 > self.slots.len() {
+        if growing {
             self.grow();
         }
-        true
+        Insert::New
+    }
+
+    /// Append a record to the arena; its address, or `None` if none is left.
+    fn append(&mut self, state: u32, floor: u32, window: &[u32]) -> Option<u32> {
+        let size = RECORD_HEADER + window.len();
+        let last = self.chunks.len() - 1;
+        if self.chunks[last].len() + size > CHUNK_WORDS {
+            // The address is one less than the slot value, which must not be 0.
+            if self.chunks.len() == MAX_CHUNKS || size > CHUNK_WORDS {
+                return None;
+            }
+            self.chunks.push(Vec::with_capacity(CHUNK_WORDS));
+        }
+        let chunk_index = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[chunk_index];
+        let address = (chunk_index << CHUNK_BITS | chunk.len()) as u32;
+        if address == u32::MAX {
+            return None;
+        }
+        chunk.extend_from_slice(&[state, floor, window.len() as u32]);
+        chunk.extend_from_slice(window);
+        Some(address)
     }
 
     fn grow(&mut self) {
         let capacity = self.slots.len() * 2;
         let mask = capacity - 1;
-        let mut slots = vec![0u32; capacity];
-        let mut hashes = vec![0u64; capacity];
-        for (i, &slot) in self.slots.iter().enumerate() {
-            if slot == 0 {
-                continue;
-            }
-            let hash = self.hashes[i];
-            let mut j = hash as usize & mask;
+        let mut slots = vec![0u64; capacity];
+        for &slot in self.slots.iter().filter(|&&s| s != 0) {
+            let mut j = (slot >> 32) as usize & mask;
             while slots[j] != 0 {
                 j = (j + 1) & mask;
             }
             slots[j] = slot;
-            hashes[j] = hash;
         }
         self.slots = slots;
-        self.hashes = hashes;
     }
 }
 
@@ -522,7 +736,20 @@ impl<'a, M: Model> Transitions<'a, M> {
 enum Slice {
     Unfinished,
     OutOfTime,
-    Done(PartitionResult),
+    Done(Box<PartitionResult>),
+}
+
+/// One operation on the search stack: how to undo it.
+#[derive(Clone, Copy)]
+struct Placed {
+    /// Its call entry.
+    call: u32,
+    /// The model state before it.
+    state_before: u32,
+    /// It is read-only (see `run`).
+    read_only: bool,
+    /// `Linearized` marks before it.
+    marks: (u32, u32),
 }
 
 /// The search state of one partition, resumable between slices.
@@ -531,43 +758,53 @@ struct PartitionSearch<'a, M: Model> {
     key: Option<Key>,
     operations: usize,
     /// History indices of the operations the search places (local op `i` is
-    /// `placed[i]`).
+    /// `placed[i]`), in call order.
     placed: Vec<usize>,
     calls: Vec<u64>,
     returns: Vec<u64>,
     transitions: Transitions<'a, M>,
     list: Entries,
-    linearized: Vec<u64>,
-    linearized_hash: u64,
+    linearized: Linearized,
     zobrist: Vec<u64>,
     visited: Visited,
+    /// Scratch for the window of the configuration being inserted.
+    window: Vec<u32>,
     /// Per local op: the model says it never changes the state (see `run`).
     read_only: Vec<bool>,
     /// Per local op: the only state it fits (a read of the whole state), or
     /// `NIL`. Checking it is an integer compare instead of a transition lookup.
     observed: Vec<u32>,
-    /// Per local op with an observed state, when the model orders states by
-    /// growth: the operations that could reset the state toward it (invoked
-    /// before the read completed). `None`: no growth pruning for this op.
-    resetters: Vec<Option<Vec<u32>>>,
-    /// Some op has `resetters` (else growth pruning is skipped entirely).
+    /// Per local op: it has an observed state and the model orders states by
+    /// growth, so growth pruning looks at it.
+    prunable: Vec<bool>,
+    /// The first operation (in call order) whose result no state could give,
+    /// with the model's reason: the search ends at once with it.
+    impossible: Option<(u32, String)>,
+    /// Some op is `prunable` (else growth pruning is skipped entirely).
     growth_pruning: bool,
     /// (state, read) → whether the state can still grow into what the read saw.
     grows: FxHashMap<u64, bool>,
-    /// For each linearized operation in order: its call entry, the state before
-    /// it, and whether it is read-only (see `run`).
-    stack: Vec<(u32, u32, bool)>,
+    /// Scratch for growth pruning: calls met while walking the entry list.
+    pending_calls: Vec<u32>,
+    stack: Vec<Placed>,
+    /// The deepest configuration reached: its operations in order, its state,
+    /// and the read growth pruning abandoned it for, if it did.
     best: Vec<u32>,
     best_state: u32,
-    /// The read for which the deepest configuration was abandoned by growth
-    /// pruning, if it was.
     best_unreachable: Option<u32>,
+    /// `best` and `stack` agree on at least this many first operations (so a
+    /// new deepest configuration copies only the part that changed).
+    best_agrees: usize,
     state: u32,
     entry: u32,
     /// Set when the configuration just reached is known dead without scanning.
     backtrack: bool,
     steps: u64,
     elapsed: Duration,
+    /// High-water marks of `memory()`, sampled whenever it is checked: over
+    /// the whole search, and in the current slice.
+    peak_bytes: usize,
+    slice_peak_bytes: usize,
 }
 
 impl<'a, M: Model> PartitionSearch<'a, M> {
@@ -612,23 +849,20 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                 }
             })
             .collect();
-        let resetters: Vec<Option<Vec<u32>>> = (0..n)
-            .map(|r| {
-                let seen = observed[r];
-                if seen == NIL {
-                    return None;
+        let prunable: Vec<bool> = observed
+            .iter()
+            .map(|&seen| {
+                seen != NIL && {
+                    let target = &transitions.states[seen as usize];
+                    model.grows_into(target, target).is_some()
                 }
-                let target = &transitions.states[seen as usize];
-                model.grows_into(target, target)?;
-                Some(
-                    (0..n)
-                        .filter(|&p| p != r && calls[p] <= returns[r])
-                        .filter(|&p| model.may_reset_toward(&history.ops[placed[p]].input, target))
-                        .map(|p| p as u32)
-                        .collect(),
-                )
             })
             .collect();
+        let impossible = placed.iter().enumerate().find_map(|(local, &i)| {
+            let op = &history.ops[i];
+            let reason = model.impossible_output(&op.input, op.output())?;
+            Some((local as u32, reason))
+        });
         let read_only = placed
             .iter()
             .zip(&observed)
@@ -637,7 +871,6 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
             })
             .collect();
         let list = Entries::new(&calls, &returns);
-        let words = n.div_ceil(64).max(1);
         let entry = list.next[HEAD as usize];
         PartitionSearch {
             model,
@@ -650,24 +883,29 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
             list,
             read_only,
             observed,
-            growth_pruning: resetters.iter().any(Option::is_some),
-            resetters,
+            impossible,
+            growth_pruning: prunable.iter().any(|&p| p),
+            prunable,
             grows: FxHashMap::default(),
-            linearized: vec![0; words],
-            linearized_hash: 0,
+            pending_calls: Vec::new(),
+            linearized: Linearized::new(n),
             zobrist: (0..n as u64)
                 .map(|i| mix64(i ^ 0x5eed_0f0b_5e55_ed00))
                 .collect(),
-            visited: Visited::new(words),
+            visited: Visited::new(),
+            window: Vec::new(),
             stack: Vec::with_capacity(n),
             best: Vec::new(),
             best_state: init,
             best_unreachable: None,
+            best_agrees: 0,
             state: init,
             entry,
             backtrack: false,
             steps: 0,
             elapsed: Duration::ZERO,
+            peak_bytes: 0,
+            slice_peak_bytes: 0,
         }
     }
 
@@ -678,6 +916,7 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
             operations: self.operations,
             steps: self.steps,
             elapsed: self.elapsed,
+            peak_table_bytes: self.peak_bytes,
             violation: None,
             unknown_reason: None,
         }
@@ -690,18 +929,48 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
         }
     }
 
+    /// The explanation when operation `op`'s result is impossible in any state.
+    fn impossible_result(&self, op: u32, reason: String) -> PartitionResult {
+        let index = self.placed[op as usize];
+        let violation = Violation {
+            kind: ExplanationKind::ImpossibleResult,
+            prefix: Vec::new(),
+            to_place: self.placed.len(),
+            state: self.model.describe(&self.model.init()),
+            stuck: vec![index],
+            overdue: Some(index),
+            unreachable_read: None,
+            reason: Some(reason),
+        };
+        PartitionResult {
+            violation: Some(violation),
+            ..self.result(Verdict::NotLinearizable)
+        }
+    }
+
     fn violation(&mut self) -> PartitionResult {
         let prefix = std::mem::take(&mut self.best);
-        let (stuck, overdue) = next_candidates(&self.calls, &self.returns, &prefix);
         let placed = &self.placed;
+        let (kind, stuck, overdue) = match self.best_unreachable {
+            // The search never tried what could follow the prefix: all it
+            // established is that this read cannot be placed, now or later.
+            Some(read) => (ExplanationKind::UnplaceableRead, vec![read], Some(read)),
+            None => {
+                let (stuck, overdue) = next_candidates(&self.calls, &self.returns, &prefix);
+                (ExplanationKind::LongestPrefix, stuck, overdue)
+            }
+        };
         let violation = Violation {
+            kind,
             prefix: prefix.iter().map(|&l| placed[l as usize]).collect(),
+            to_place: placed.len(),
             state: self
                 .model
                 .describe(&self.transitions.states[self.best_state as usize]),
             stuck: stuck.iter().map(|&l| placed[l as usize]).collect(),
             overdue: overdue.map(|l| placed[l as usize]),
             unreachable_read: self.best_unreachable.map(|l| placed[l as usize]),
+            reason: None,
         };
         PartitionResult {
             violation: Some(violation),
@@ -712,62 +981,93 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
     /// Growth pruning: every read left must still be linearized, in a state
     /// reached from the current one by operations invoked before the read
     /// completed. If a read that observed the whole state saw one the current
-    /// state cannot grow into, and every operation that could reset the state
-    /// toward it is already linearized, no completion exists. Only the reads
-    /// with the earliest pending returns are looked at, to bound the cost.
-    /// Returns the read that cannot be satisfied.
+    /// state cannot grow into, and no operation left that was invoked before
+    /// the read completed could reset the state toward it, no completion
+    /// exists. (For a register, which never grows, that is: no write or CAS
+    /// left could bring back the value the read saw.) Only the reads with the
+    /// earliest pending returns are looked at, to bound the cost. Returns the
+    /// read that cannot be satisfied.
     fn observation_out_of_reach(&mut self) -> Option<u32> {
         if !self.growth_pruning {
             return None;
         }
+        // The operations left that were invoked before a pending return are
+        // exactly the calls still listed before that return entry.
+        self.pending_calls.clear();
         let mut e = self.list.next[HEAD as usize];
         let mut returns_seen = 0;
         while e != NIL && returns_seen < PRUNE_LOOKAHEAD {
-            if self.list.is_call(e) {
-                e = self.list.next[e as usize];
+            let op = self.list.op[e as usize];
+            let is_call = self.list.is_call(e);
+            e = self.list.next[e as usize];
+            if is_call {
+                self.pending_calls.push(op);
                 continue;
             }
             returns_seen += 1;
-            let read = self.list.op[e as usize];
-            e = self.list.next[e as usize];
-            let Some(resetters) = &self.resetters[read as usize] else {
+            if !self.prunable[op as usize] {
                 continue;
-            };
-            let key = (self.state as u64) << 32 | read as u64;
-            let grows = match self.grows.get(&key) {
-                Some(&g) => g,
-                None => {
-                    let states = &self.transitions.states;
-                    let target = &states[self.observed[read as usize] as usize];
-                    let g = self
-                        .model
-                        .grows_into(&states[self.state as usize], target)
-                        .unwrap_or(true);
-                    self.grows.insert(key, g);
-                    g
-                }
-            };
+            }
+            let states = &self.transitions.states;
+            let target = &states[self.observed[op as usize] as usize];
+            let key = (self.state as u64) << 32 | op as u64;
+            let grows = *self.grows.entry(key).or_insert_with(|| {
+                self.model
+                    .grows_into(&states[self.state as usize], target)
+                    .unwrap_or(true)
+            });
             if grows {
                 continue;
             }
-            let linearized = &self.linearized;
-            if resetters
+            let inputs = &self.transitions.inputs;
+            let resettable = self
+                .pending_calls
                 .iter()
-                .all(|&p| linearized[p as usize / 64] & (1u64 << (p % 64)) != 0)
-            {
-                return Some(read);
+                .any(|&p| p != op && self.model.may_reset_toward(inputs[p as usize], target));
+            if !resettable {
+                return Some(op);
             }
         }
         None
     }
 
-    /// Bytes held by the search's tables (roughly: the heap behind model
-    /// states is not counted).
+    /// Bytes held by the search (roughly: the heap behind model states is not
+    /// counted).
     fn memory(&self) -> usize {
+        let per_entry = 4 * std::mem::size_of::<u32>();
         self.visited.bytes()
             + (self.transitions.memo.capacity() + self.grows.capacity()) * 16
             + self.transitions.by_hash.capacity() * 16
             + self.transitions.states.capacity() * (std::mem::size_of::<M::State>() + 4)
+            + self.list.next.len() * per_entry
+            + self.stack.capacity() * std::mem::size_of::<Placed>()
+            + self.linearized.bits.len() * 8
+            + self.best.capacity() * 4
+    }
+
+    /// `memory()`, noted in the high-water marks.
+    fn sample_memory(&mut self) -> usize {
+        let bytes = self.memory();
+        self.peak_bytes = self.peak_bytes.max(bytes);
+        self.slice_peak_bytes = self.slice_peak_bytes.max(bytes);
+        bytes
+    }
+
+    /// Record a new deepest configuration if this one is deeper.
+    fn note_depth(&mut self, unreachable: Option<u32>) {
+        if self.stack.len() <= self.best.len() {
+            return;
+        }
+        self.best.truncate(self.best_agrees);
+        let list = &self.list;
+        self.best.extend(
+            self.stack[self.best_agrees..]
+                .iter()
+                .map(|p| list.op[p.call as usize]),
+        );
+        self.best_agrees = self.stack.len();
+        self.best_state = self.state;
+        self.best_unreachable = unreachable;
     }
 
     /// Search for up to `max_steps` steps.
@@ -783,24 +1083,37 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
     /// more instead of trying its siblings. (An operation that merely leaves
     /// *this* state unchanged, like writing the current value, does not qualify:
     /// moved elsewhere it could change the state.)
-    fn run(&mut self, max_steps: u64, deadline: Option<Instant>, memory_limit: usize) -> Slice {
+    fn run(&mut self, max_steps: u64, deadline: Option<Instant>, memory: MemoryShare) -> Slice {
         let stop_at = self.steps + max_steps;
+        let out_of_memory = format!(
+            "the memory limit ({}) for remembered search states ran out",
+            format_bytes(memory.limit)
+        );
+        self.slice_peak_bytes = 0;
+        if let Some((op, reason)) = self.impossible.take() {
+            self.sample_memory();
+            return Slice::Done(Box::new(self.impossible_result(op, reason)));
+        }
+        // Look at the clock and the memory now and every CLOCK_EVERY steps.
+        let mut look = true;
         loop {
             if self.list.next[HEAD as usize] == NIL {
-                return Slice::Done(self.result(Verdict::Linearizable));
+                self.sample_memory();
+                return Slice::Done(Box::new(self.result(Verdict::Linearizable)));
             }
-            self.steps += 1;
-            if self.steps.is_multiple_of(CLOCK_EVERY) {
+            if look || self.steps.is_multiple_of(CLOCK_EVERY) {
+                look = false;
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     return Slice::OutOfTime;
                 }
-                if self.memory() > memory_limit {
-                    return Slice::Done(self.give_up(&format!(
-                        "the memory limit ({} MiB) for remembered search states ran out",
-                        memory_limit >> 20
-                    )));
+                let bytes = self.sample_memory();
+                if bytes > memory.available {
+                    return Slice::Done(Box::new(self.give_up(&out_of_memory)));
                 }
+                // What the visited table may grow to before the next look.
+                self.visited.allowance = self.visited.bytes() + (memory.available - bytes);
             }
+            self.steps += 1;
             if self.steps >= stop_at {
                 return Slice::Unfinished;
             }
@@ -813,35 +1126,45 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                     _ => REJECTED,
                 };
                 if next_state != REJECTED {
-                    let (word, bit) = (op as usize / 64, 1u64 << (op % 64));
-                    self.linearized[word] |= bit;
-                    let hash =
-                        self.linearized_hash ^ self.zobrist[op as usize] ^ mix64(next_state as u64);
-                    let unchanged = self.read_only[op as usize];
-                    if self.visited.insert(hash, next_state, &self.linearized) {
-                        self.stack.push((entry, self.state, unchanged));
-                        self.state = next_state;
-                        self.linearized_hash ^= self.zobrist[op as usize];
-                        self.list.lift(entry);
-                        self.entry = self.list.next[HEAD as usize];
-                        let unreachable = self.observation_out_of_reach();
-                        let dead = unreachable.is_some();
-                        if self.stack.len() > self.best.len() {
-                            self.best.clear();
-                            self.best.extend(
-                                self.stack.iter().map(|&(e, _, _)| self.list.op[e as usize]),
-                            );
-                            self.best_state = self.state;
-                            self.best_unreachable = unreachable;
+                    let zobrist = self.zobrist[op as usize];
+                    let marks = self.linearized.insert(op, zobrist);
+                    let hash = self.linearized.hash ^ mix64(next_state as u64);
+                    let read_only = self.read_only[op as usize];
+                    self.linearized.window(&mut self.window);
+                    let floor = self.linearized.floor;
+                    match self.visited.insert(hash, next_state, floor, &self.window) {
+                        Insert::New => {
+                            self.stack.push(Placed {
+                                call: entry,
+                                state_before: self.state,
+                                read_only,
+                                marks,
+                            });
+                            self.state = next_state;
+                            self.list.lift(entry);
+                            self.entry = self.list.next[HEAD as usize];
+                            let unreachable = self.observation_out_of_reach();
+                            self.note_depth(unreachable);
+                            self.backtrack = unreachable.is_some();
+                            continue;
                         }
-                        self.backtrack = dead;
-                        continue;
-                    }
-                    self.linearized[word] &= !bit;
-                    if unchanged {
-                        // Explored before and dead, so this configuration is too.
-                        self.backtrack = true;
-                        continue;
+                        Insert::Seen => {
+                            self.linearized.remove_with(op, zobrist, marks);
+                            if read_only {
+                                // Explored before and dead, so this configuration is too.
+                                self.backtrack = true;
+                                continue;
+                            }
+                        }
+                        Insert::OverAllowance => {
+                            self.sample_memory();
+                            return Slice::Done(Box::new(self.give_up(&out_of_memory)));
+                        }
+                        Insert::ArenaFull => {
+                            return Slice::Done(Box::new(self.give_up(
+                                "the table of remembered search states is full (16 GiB)",
+                            )));
+                        }
                     }
                 }
                 self.entry = self.list.next[entry as usize];
@@ -849,19 +1172,37 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                 // A return whose operation is not linearized (or a configuration
                 // known dead): undo the last linearized operation.
                 self.backtrack = false;
-                let Some((call, previous, unchanged)) = self.stack.pop() else {
-                    return Slice::Done(self.violation());
+                let Some(undo) = self.stack.pop() else {
+                    self.sample_memory();
+                    return Slice::Done(Box::new(self.violation()));
                 };
-                let op = self.list.op[call as usize];
-                self.linearized[op as usize / 64] &= !(1u64 << (op % 64));
-                self.linearized_hash ^= self.zobrist[op as usize];
-                self.state = previous;
-                self.list.unlift(call);
-                self.entry = self.list.next[call as usize];
-                self.backtrack = unchanged;
+                self.best_agrees = self.best_agrees.min(self.stack.len());
+                let op = self.list.op[undo.call as usize];
+                self.linearized
+                    .remove_with(op, self.zobrist[op as usize], undo.marks);
+                self.state = undo.state_before;
+                self.list.unlift(undo.call);
+                self.entry = self.list.next[undo.call as usize];
+                self.backtrack = undo.read_only;
             }
         }
     }
+}
+
+/// `1.5 GiB`, `512 MiB`, `64 KiB`, `100 B`.
+pub fn format_bytes(bytes: usize) -> String {
+    const UNITS: [(&str, u32); 4] = [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)];
+    for (unit, shift) in UNITS {
+        if bytes >= 1 << shift {
+            let value = bytes as f64 / (1u64 << shift) as f64;
+            return if value.fract() == 0.0 {
+                format!("{value:.0} {unit}")
+            } else {
+                format!("{value:.1} {unit}")
+            };
+        }
+    }
+    format!("{bytes} B")
 }
 
 /// After `prefix`, the operations that would have to come next: those invoked
@@ -967,10 +1308,38 @@ mod tests {
         let r = check_history(&h, ModelKind::Register, true, &CheckOptions::default()).unwrap();
         assert_eq!(r.verdict, Verdict::NotLinearizable);
         let v = r.partitions[0].violation.as_ref().unwrap();
+        // Growth pruning (a register never grows) stops as soon as no write
+        // left can bring back the 1 the read saw.
+        assert_eq!(v.kind, ExplanationKind::UnplaceableRead);
         assert_eq!(v.prefix, vec![0, 1]);
+        assert_eq!(v.to_place, 3);
         assert_eq!(v.state, "2");
         assert_eq!(v.stuck, vec![2]);
         assert_eq!(v.overdue, Some(2));
+        assert_eq!(v.unreachable_read, Some(2));
+    }
+
+    #[test]
+    fn failed_compare_is_explained_by_the_longest_prefix() {
+        let h = register_history(&[
+            (0, 0, Some(1), RegisterOp::Write(1), Some(Output::Done)),
+            (
+                1,
+                2,
+                Some(3),
+                RegisterOp::Cas { from: 1, to: 2 },
+                Some(Output::Cas { applied: false }),
+            ),
+        ]);
+        let r = check_history(&h, ModelKind::Register, true, &CheckOptions::default()).unwrap();
+        assert_eq!(r.verdict, Verdict::NotLinearizable);
+        let v = r.partitions[0].violation.as_ref().unwrap();
+        assert_eq!(v.kind, ExplanationKind::LongestPrefix);
+        assert_eq!(v.prefix, vec![0]);
+        assert_eq!(v.state, "1");
+        assert_eq!(v.stuck, vec![1]);
+        assert_eq!(v.overdue, Some(1));
+        assert_eq!(v.unreachable_read, None);
     }
 
     #[test]
@@ -1057,9 +1426,11 @@ mod tests {
         assert_eq!(verdict(&h), Verdict::NotLinearizable);
     }
 
-    /// Many concurrent info writes and a read nothing explains: the search
-    /// explores many subsets before it can fail.
-    fn unexplainable_read_after_many_info_writes() -> History {
+    /// Many concurrent info writes and an answered CAS from a value nobody
+    /// wrote: the search explores every subset and order of the writes before
+    /// it can fail (a CAS is not a read of the whole state, so growth pruning
+    /// cannot cut it short).
+    fn unexplainable_cas_after_many_info_writes() -> History {
         let mut ops: Vec<Spec> = (0..14)
             .map(|i| (i, i as u64, None, RegisterOp::Write(i as i64), None))
             .collect();
@@ -1067,17 +1438,17 @@ mod tests {
             99,
             100,
             Some(101),
-            RegisterOp::Read,
-            Some(Output::Register(Some(-1))),
+            RegisterOp::Cas { from: -1, to: 0 },
+            Some(Output::Cas { applied: true }),
         ));
         register_history(&ops)
     }
 
     #[test]
     fn zero_budget_gives_unknown_on_a_long_search() {
-        // Many concurrent info writes and a read nothing explains: the search
-        // explores many subsets before failing, so a zero budget interrupts it.
-        let h = unexplainable_read_after_many_info_writes();
+        // The search explores many subsets before failing, so a zero budget
+        // interrupts it.
+        let h = unexplainable_cas_after_many_info_writes();
         let options = CheckOptions {
             budget: Some(Duration::ZERO),
             ..CheckOptions::default()
@@ -1089,7 +1460,7 @@ mod tests {
 
     #[test]
     fn memory_limit_gives_unknown_with_the_reason() {
-        let h = unexplainable_read_after_many_info_writes();
+        let h = unexplainable_cas_after_many_info_writes();
         let options = CheckOptions {
             memory_limit: 0,
             ..CheckOptions::default()

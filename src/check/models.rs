@@ -45,6 +45,15 @@ pub trait Model {
         false
     }
 
+    /// Why no state could ever give this operation this output (a set read
+    /// that lists an element twice), or `None`. Such an operation can never
+    /// be placed, so the checker reports it as the explanation without
+    /// searching. `None` is always safe.
+    fn impossible_output(&self, input: &Input, output: Option<&Output>) -> Option<String> {
+        let _ = (input, output);
+        None
+    }
+
     /// For a read that observed the whole state: that state. The operation then
     /// fits exactly that state and leaves it unchanged, which the checker tests
     /// by comparing interned ids instead of calling `step`. `None` (always
@@ -143,6 +152,21 @@ impl Model for RegisterModel {
                     Some(Output::Cas { applied: false })
                 )
         )
+    }
+
+    /// A register never grows: only a write or CAS can bring it to a value.
+    fn grows_into(&self, from: &Option<i64>, to: &Option<i64>) -> Option<bool> {
+        Some(from == to)
+    }
+
+    fn may_reset_toward(&self, input: &Input, to: &Option<i64>) -> bool {
+        match &input.action {
+            Action::Register(RegisterOp::Write(v) | RegisterOp::Cas { to: v, .. }) => {
+                *to == Some(*v)
+            }
+            Action::Register(RegisterOp::Read) => false,
+            Action::Kv(_) | Action::Append(_) | Action::Set(_) => true,
+        }
     }
 
     fn describe(&self, state: &Option<i64>) -> String {
@@ -306,6 +330,21 @@ impl Model for SetModel {
         }
     }
 
+    /// A read's elements come sorted, duplicates kept (a real system can
+    /// return them; the history readers do not drop them).
+    fn impossible_output(&self, input: &Input, output: Option<&Output>) -> Option<String> {
+        match (&input.action, output) {
+            (Action::Set(SetOp::Read), Some(Output::Elements(seen))) => {
+                let twice = seen.windows(2).find(|w| w[0] == w[1])?;
+                Some(format!(
+                    "a set never holds an element twice, and this read lists {} twice",
+                    twice[0]
+                ))
+            }
+            _ => None,
+        }
+    }
+
     fn is_read_only(&self, input: &Input, _output: Option<&Output>) -> bool {
         matches!(input.action, Action::Set(SetOp::Read))
     }
@@ -369,6 +408,10 @@ impl<M: Model> Model for AllKeys<M> {
 
     fn is_read_only(&self, input: &Input, output: Option<&Output>) -> bool {
         self.0.is_read_only(input, output)
+    }
+
+    fn impossible_output(&self, input: &Input, output: Option<&Output>) -> Option<String> {
+        self.0.impossible_output(input, output)
     }
 
     fn partition_key<'a>(&self, _input: &'a Input) -> Option<&'a Key> {
@@ -455,6 +498,23 @@ mod tests {
             SetModel
                 .step(&s, &read, Some(&Output::Elements(vec![5])))
                 .is_none()
+        );
+        let twice = Output::Elements(vec![100, 100, 110]);
+        assert!(
+            SetModel
+                .step(&vec![100, 110], &read, Some(&twice))
+                .is_none()
+        );
+        let why = SetModel.impossible_output(&read, Some(&twice)).unwrap();
+        assert!(why.contains("never holds an element twice"), "{why}");
+        assert!(
+            AllKeys(SetModel)
+                .impossible_output(&read, Some(&twice))
+                .is_some()
+        );
+        assert_eq!(
+            SetModel.impossible_output(&read, Some(&Output::Elements(vec![2, 5]))),
+            None
         );
         let app = |e| Input::new("l", Action::Append(AppendOp::Append(e)));
         let l = AppendModel.step(&vec![3], &app(1), None).unwrap();

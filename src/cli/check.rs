@@ -1,13 +1,14 @@
 //! `parliament check`: judge history files that did not come from the simulator
 //! (or did: the JSON Lines histories a run writes).
 //!
-//! Exit code: 2 if any file is bad input, else 1 if any file is not
-//! linearizable (or has a ghost, with `--ghost`), else 3 if any verdict is
-//! unknown (the budget ran out), else 0.
+//! Exit code: 2 if any file is bad input (including a history with no
+//! operations), else 1 if any file is not linearizable (or has a ghost, with
+//! `--ghost`), else 3 if any verdict is unknown (the time budget or the memory
+//! limit ran out), else 0.
 
 use crate::check::ghost::{Ghost, find_possible_ghosts};
 use crate::check::linearizability::{
-    CheckOptions, CheckResult, PartitionResult, Verdict, check_history,
+    CheckOptions, CheckResult, ExplanationKind, PartitionResult, Verdict, check_history,
 };
 use crate::error::InputError;
 use crate::history::{Completion, Format, History, ModelKind, Operation, read_history_file};
@@ -23,14 +24,20 @@ object is jsonl, an EDN map `{:process ...}` is porcupine-kv, a line starting
 .jsonl, .log for etcd, .edn/.txt for kv.
 
 Exit codes: 0 all linearizable (and no ghost), 1 some history not linearizable
-or a ghost found, 2 bad input, 3 unknown (budget ran out). With several files the
-worst wins, in the order 2, 1, 3, 0.
+or a ghost found, 2 bad input (an empty history too), 3 unknown (the time budget
+or the memory limit ran out). With several files the worst wins, in the order
+2, 1, 3, 0.
+
+Memory: the search remembers the configurations it has explored; --max-memory
+caps those tables for each file (all keys together). Sizes take a K, M, G or T
+suffix (powers of 1024; `KiB`, `MB` and the like are read the same way).
 
 Examples:
   parliament check history.jsonl
   parliament check ../shared/data/porcupine-histories/jepsen/etcd_0*.log
   parliament check --format porcupine-kv --no-partition --budget 10 c10-ok.txt
   parliament check --json --all-keys kv/c50-bad.txt
+  parliament check --max-memory 512M --budget 30 long-history.jsonl
   parliament check --ghost run-history.jsonl";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -89,6 +96,10 @@ pub struct CheckArgs {
     /// "unknown".
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     pub budget: f64,
+    /// Memory the search may use per file (e.g. 512M, 2G); past it the
+    /// verdict is "unknown".
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_memory: usize,
     /// Decide every key even after one is found not linearizable (default:
     /// stop at the first violation, as Porcupine does).
     #[arg(long)]
@@ -128,7 +139,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         // A budget too large for a Duration is no limit at all.
         budget: Duration::try_from_secs_f64(args.budget).ok(),
         stop_at_first_violation: !args.all_keys,
-        ..CheckOptions::default()
+        memory_limit: args.max_memory,
     };
     let mut code = 0;
     for path in &args.files {
@@ -152,6 +163,12 @@ fn check_file(path: &Path, args: &CheckArgs, options: &CheckOptions) -> FileOutc
         Ok(x) => x,
         Err(e) => return FileOutcome::Bad(e),
     };
+    if history.ops.is_empty() {
+        return FileOutcome::Bad(InputError::new(
+            &source,
+            "the history is empty: it records no operation, so there is nothing to check",
+        ));
+    }
     let kind = args.model.map_or(history.kind, ModelArg::kind);
     let ghosts = if args.ghost {
         match find_possible_ghosts(&history) {
@@ -262,44 +279,106 @@ fn human(path: &Path, c: &Checked) -> String {
     out
 }
 
+/// Parse a size such as `512M`, `2G`, `1.5GiB` or `1048576` (bytes). Suffixes
+/// K, M, G, T are powers of 1024, with or without a trailing `B` or `iB`.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let trimmed = text.trim();
+    let digits_end = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits_end);
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => {
+            return Err(format!(
+                "expected a size such as 512M or 2G (units K, M, G, T), found {text:?}"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("expected a size such as 512M or 2G, found {text:?}"))?;
+    let bytes = value * (1u64 << shift) as f64;
+    if !bytes.is_finite() || bytes >= usize::MAX as f64 {
+        return Err(format!("{text:?} is larger than this machine can address"));
+    }
+    Ok(bytes as usize)
+}
+
+/// A violation in words; each form says only what the search established.
 fn explain(key: &str, p: &PartitionResult, history: &History) -> String {
     let Some(v) = &p.violation else {
         return format!("  {key}: not linearizable\n");
     };
-    let mut out = format!(
-        "  {key}: not linearizable. The longest linearizable prefix found places {} of {},\n  \
-         leaving the state at {}.\n",
+    let placed = format!(
+        "{} of {}",
         v.prefix.len(),
-        plural(p.operations, "operation", "operations"),
-        v.state
+        plural(v.to_place, "operation", "operations")
     );
-    if !v.prefix.is_empty() {
-        let skip = v.prefix.len().saturating_sub(PREFIX_SHOWN);
-        let heading = if skip > 0 {
-            "last of the prefix"
-        } else {
-            "prefix"
-        };
-        out.push_str(&format!("    {heading}:\n"));
-        for &i in &v.prefix[skip..] {
-            out.push_str(&format!("      {}\n", history.ops[i]));
+    let op = |i: usize| format!("      {}\n", history.ops[i]);
+    match v.kind {
+        ExplanationKind::ImpossibleResult => {
+            let mut out = format!(
+                "  {key}: not linearizable: no state gives this result ({}):\n",
+                v.reason.as_deref().unwrap_or("the model rejects it")
+            );
+            out.extend(v.stuck.iter().map(|&i| op(i)));
+            out
+        }
+        ExplanationKind::LongestPrefix => {
+            let mut out = format!(
+                "  {key}: not linearizable. The longest linearizable prefix the search found \
+                 places {placed},\n  leaving the state at {}.\n",
+                v.state
+            );
+            out.push_str(&prefix_lines(&v.prefix, history));
+            out.push_str("    none of these can be placed next:\n");
+            for &i in &v.stuck {
+                let mark = if Some(i) == v.overdue {
+                    "   <- had to take effect by its completion"
+                } else {
+                    ""
+                };
+                out.push_str(&format!("      {}{mark}\n", history.ops[i]));
+            }
+            out
+        }
+        ExplanationKind::UnplaceableRead => {
+            let mut out = format!(
+                "  {key}: not linearizable. The search stopped at a read it could not place, \
+                 after a\n  linearizable prefix that places {placed}, leaving the state at {}.\n",
+                v.state
+            );
+            out.push_str(&prefix_lines(&v.prefix, history));
+            out.push_str(&format!(
+                "    this read must still take effect, but saw a state that {} can no longer \
+                 become\n    (no operation left could bring it back):\n",
+                v.state
+            ));
+            out.extend(v.unreachable_read.map(op));
+            out
         }
     }
-    if let Some(read) = v.unreachable_read {
-        out.push_str(&format!(
-            "    this read must still take effect, but saw a state that {} can no longer become:\n      {}\n",
-            v.state, history.ops[read]
-        ));
-        return out;
+}
+
+/// The last few operations of a prefix, under a heading.
+fn prefix_lines(prefix: &[usize], history: &History) -> String {
+    if prefix.is_empty() {
+        return String::new();
     }
-    out.push_str("    none of these can be placed next:\n");
-    for &i in &v.stuck {
-        let mark = if Some(i) == v.overdue {
-            "   <- had to take effect by its completion"
-        } else {
-            ""
-        };
-        out.push_str(&format!("      {}{mark}\n", history.ops[i]));
+    let skip = prefix.len().saturating_sub(PREFIX_SHOWN);
+    let heading = if skip > 0 {
+        "last of the prefix"
+    } else {
+        "prefix"
+    };
+    let mut out = format!("    {heading}:\n");
+    for &i in &prefix[skip..] {
+        out.push_str(&format!("      {}\n", history.ops[i]));
     }
     out
 }
@@ -320,6 +399,9 @@ struct JsonFile<'a> {
     seconds: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     keys_unchecked: Option<usize>,
+    /// High-water mark of the search tables (all keys together), in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peak_table_bytes: Option<usize>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     partitions: Vec<JsonPartition>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -343,13 +425,24 @@ struct JsonPartition {
 
 #[derive(Serialize)]
 struct JsonViolation {
-    /// Ids of the longest linearizable prefix, in order.
+    /// Which form the explanation takes (see `ExplanationKind`):
+    /// "longest_prefix", "unplaceable_read" or "impossible_result".
+    explanation_kind: &'static str,
+    /// Ids of the linearizable prefix, in order.
     prefix: Vec<u64>,
+    /// Operations the search had to place (`fail` ones and unanswered reads
+    /// are left out).
+    to_place: usize,
     state: String,
+    /// longest_prefix: the operations that could come next, none of which
+    /// fits `state`; otherwise the one operation that cannot be placed.
     stuck: Vec<JsonOp>,
     overdue: Option<u64>,
-    /// A read left that saw a state `state` can no longer become.
+    /// unplaceable_read: the read that saw a state `state` can no longer become.
     unreachable_read: Option<u64>,
+    /// impossible_result: why no state gives that result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -399,6 +492,7 @@ fn json_line(path: &Path, outcome: &FileOutcome) -> String {
             events: None,
             seconds: None,
             keys_unchecked: None,
+            peak_table_bytes: None,
             partitions: Vec::new(),
             ghosts: None,
             error: Some(e.to_string()),
@@ -415,6 +509,7 @@ fn json_line(path: &Path, outcome: &FileOutcome) -> String {
                 events: Some(h.event_count()),
                 seconds: Some(c.seconds),
                 keys_unchecked: Some(c.result.unchecked),
+                peak_table_bytes: Some(c.result.peak_table_bytes),
                 partitions: c
                     .result
                     .partitions
@@ -426,11 +521,14 @@ fn json_line(path: &Path, outcome: &FileOutcome) -> String {
                         steps: p.steps,
                         unknown_reason: p.unknown_reason.clone(),
                         violation: p.violation.as_ref().map(|v| JsonViolation {
+                            explanation_kind: v.kind.as_str(),
                             prefix: v.prefix.iter().map(|&i| h.ops[i].id.0).collect(),
+                            to_place: v.to_place,
                             state: v.state.clone(),
                             stuck: v.stuck.iter().map(|&i| json_op(&h.ops[i])).collect(),
                             overdue: v.overdue.map(|i| h.ops[i].id.0),
                             unreachable_read: v.unreachable_read.map(|i| h.ops[i].id.0),
+                            reason: v.reason.clone(),
                         }),
                     })
                     .collect(),

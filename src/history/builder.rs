@@ -2,7 +2,9 @@
 //! it. The builder is the one place that rejects impossible sequences, so every
 //! `History` in the program is well formed.
 
-use super::{Completion, EventRef, History, Input, ModelKind, Operation, Outcome};
+use super::{
+    Action, AppendOp, Completion, EventRef, History, Input, ModelKind, Operation, Outcome, SetOp,
+};
 use crate::ids::{ClientId, RequestId};
 use crate::time::Time;
 use std::collections::HashMap;
@@ -50,6 +52,14 @@ pub enum HistoryError {
         invoked_by: ClientId,
         completed_by: ClientId,
     },
+    /// An append or add of an element an earlier operation already appends
+    /// or adds: elements are unique in a history, so that a read says exactly
+    /// which writes it saw (and the ghost check can tell them apart).
+    DuplicateElement {
+        function: &'static str,
+        element: u64,
+        first: RequestId,
+    },
 }
 
 impl fmt::Display for HistoryError {
@@ -83,6 +93,15 @@ impl fmt::Display for HistoryError {
                 f,
                 "{id} was invoked by client {invoked_by} but completed by client {completed_by}"
             ),
+            HistoryError::DuplicateElement {
+                function,
+                element,
+                first,
+            } => write!(
+                f,
+                "{function} of {element}, which {first} already writes: append and add values \
+                 must be unique in a history, so that a read tells which write it saw"
+            ),
         }
     }
 }
@@ -100,6 +119,8 @@ pub struct HistoryBuilder {
     open: Vec<bool>,
     open_by_client: HashMap<ClientId, usize>,
     by_id: HashMap<RequestId, usize>,
+    /// Elements appended or added so far, with the operation that wrote each.
+    elements: HashMap<u64, RequestId>,
     last_time: Time,
 }
 
@@ -112,6 +133,7 @@ impl HistoryBuilder {
             open: Vec::new(),
             open_by_client: HashMap::new(),
             by_id: HashMap::new(),
+            elements: HashMap::new(),
             last_time: Time::ZERO,
         }
     }
@@ -155,7 +177,26 @@ impl HistoryBuilder {
         if self.by_id.contains_key(&id) {
             return Err(HistoryError::DuplicateId(id));
         }
+        let element = match input.action {
+            Action::Append(AppendOp::Append(e)) | Action::Set(SetOp::Add(e)) => Some(e),
+            Action::Append(AppendOp::Read)
+            | Action::Set(SetOp::Read)
+            | Action::Register(_)
+            | Action::Kv(_) => None,
+        };
+        if let Some(e) = element
+            && let Some(&first) = self.elements.get(&e)
+        {
+            return Err(HistoryError::DuplicateElement {
+                function: input.action.function(),
+                element: e,
+                first,
+            });
+        }
         self.advance_clock(time)?;
+        if let Some(e) = element {
+            self.elements.insert(e, id);
+        }
         let index = self.ops.len();
         self.ops.push(Operation {
             id,
@@ -332,5 +373,29 @@ mod tests {
             b.complete_id(RequestId(99), None, Time(8), Outcome::Fail),
             Err(HistoryError::UnknownId(_))
         ));
+    }
+
+    #[test]
+    fn rejects_an_element_appended_twice() {
+        let append = |e| Input::new("l", Action::Append(AppendOp::Append(e)));
+        let mut b = HistoryBuilder::new(ModelKind::Append);
+        b.invoke(RequestId(1), ClientId(0), Time(0), append(7))
+            .unwrap();
+        // On another key too: unique in the history.
+        let other_key = Input::new("m", Action::Append(AppendOp::Append(7)));
+        let e = b
+            .invoke(RequestId(2), ClientId(1), Time(1), other_key)
+            .unwrap_err();
+        assert_eq!(
+            e,
+            HistoryError::DuplicateElement {
+                function: "append",
+                element: 7,
+                first: RequestId(1)
+            }
+        );
+        assert!(e.to_string().contains("must be unique"), "{e}");
+        b.invoke(RequestId(3), ClientId(1), Time(1), append(8))
+            .unwrap();
     }
 }

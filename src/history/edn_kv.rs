@@ -51,6 +51,12 @@ fn parse_line(builder: &mut HistoryBuilder, raw: &str, line_no: usize) -> Result
     let event = read_event(raw)?;
     let client = ClientId(event.process);
     let time = Time(line_no as u64);
+    if !matches!(event.kind.as_str(), "invoke" | "ok" | "fail" | "info") {
+        return Err(format!(
+            "unknown :type :{}; expected :invoke, :ok, :fail or :info",
+            event.kind
+        ));
+    }
     if event.kind == "invoke" {
         let op = match (event.f.as_str(), &event.value) {
             ("get", Edn::Nil) => KvOp::Get,
@@ -108,11 +114,7 @@ fn parse_line(builder: &mut HistoryBuilder, raw: &str, line_no: usize) -> Result
         },
         "fail" => Outcome::Fail,
         "info" => Outcome::Info,
-        other => {
-            return Err(format!(
-                "expected :type :invoke, :ok, :fail or :info, found :{other}"
-            ));
-        }
+        other => unreachable!(":type :{other} was checked above"),
     };
     builder
         .complete(op, time, outcome)
@@ -210,6 +212,12 @@ fn read_map(raw: &str) -> Result<Vec<(String, Edn)>, String> {
     Ok(pairs)
 }
 
+/// Digits with an optional leading minus: an integer, whatever its size.
+fn is_integer_text(w: &str) -> bool {
+    let digits = w.strip_prefix('-').unwrap_or(w);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 struct Reader {
     chars: Vec<char>,
     at: usize,
@@ -293,6 +301,12 @@ impl Reader {
                     Ok(Edn::Nil)
                 } else if let Ok(n) = w.parse::<i64>() {
                     Ok(Edn::Int(n))
+                } else if is_integer_text(&w) {
+                    Err(format!(
+                        "integer {w} is out of range: integers run from {} to {}",
+                        i64::MIN,
+                        i64::MAX
+                    ))
                 } else if w.is_empty() {
                     Err(format!(
                         "expected a value, found {:?}",
@@ -341,11 +355,19 @@ mod tests {
             "{:process 4, :type :invoke, :f :frob, :key \"5\", :value nil}",
             "{:process 4, :type :ok, :f :get, :key \"5\", :value \"\"}",
             "{:process 4 :process 4, :type :invoke, :f :get, :key \"5\", :value nil}",
+            "{:process 4, :type :invokx, :f :get, :key \"5\", :value nil}",
+            "{:process 9223372036854775808, :type :invoke, :f :get, :key \"5\", :value nil}",
         ] {
             let text =
                 format!("{{:process 1, :type :invoke, :f :get, :key \"1\", :value nil}}\n{bad}\n");
             let e = parse("c.txt", &text).unwrap_err();
             assert_eq!(e.line, Some(2), "{bad}: {e}");
         }
+        let text = "{:process 4, :type :invokx, :f :get, :key \"5\", :value nil}\n";
+        let e = parse("c.txt", text).unwrap_err();
+        assert!(e.message.contains("unknown :type :invokx"), "{e}");
+        let text = "{:process 1, :type :invoke, :f :get, :key \"5\", :value 9223372036854775808}\n";
+        let e = parse("c.txt", text).unwrap_err();
+        assert!(e.message.contains("out of range"), "{e}");
     }
 }

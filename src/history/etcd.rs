@@ -40,12 +40,21 @@ fn parse_line(builder: &mut HistoryBuilder, raw: &str, line_no: usize) -> Result
                 .to_string(),
         );
     }
-    let process: u32 = tokens[3]
-        .parse()
-        .map_err(|_| format!("expected a process number, found {:?}", tokens[3]))?;
+    let process: u32 = tokens[3].parse().map_err(|_| {
+        format!(
+            "expected a process number (0 to {}), found {:?}",
+            u32::MAX,
+            tokens[3]
+        )
+    })?;
     let client = ClientId(process);
     let kind = tokens[4];
     let f = tokens[5];
+    if !matches!(kind, ":invoke" | ":ok" | ":fail" | ":info") {
+        return Err(format!(
+            "unknown event type {kind:?}; expected :invoke, :ok, :fail or :info"
+        ));
+    }
     let value = tokens[6..].join(" ");
     let time = Time(line_no as u64);
     if kind == ":invoke" {
@@ -95,11 +104,7 @@ fn parse_line(builder: &mut HistoryBuilder, raw: &str, line_no: usize) -> Result
             })
         }
         (":fail", _) => Outcome::Fail,
-        (other, _) => {
-            return Err(format!(
-                "expected :invoke, :ok, :fail or :info, found {other:?}"
-            ));
-        }
+        (other, _) => unreachable!("event type {other} was checked above"),
     };
     builder
         .complete(op, time, outcome)
@@ -107,8 +112,18 @@ fn parse_line(builder: &mut HistoryBuilder, raw: &str, line_no: usize) -> Result
 }
 
 fn parse_int(s: &str) -> Result<i64, String> {
-    s.parse()
-        .map_err(|_| format!("expected an integer value, found {s:?}"))
+    s.parse().map_err(|_| {
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            format!(
+                "integer {s} is out of range: values run from {} to {}",
+                i64::MIN,
+                i64::MAX
+            )
+        } else {
+            format!("expected an integer value, found {s:?}")
+        }
+    })
 }
 
 /// `[a b]`
@@ -152,6 +167,20 @@ mod tests {
         assert_eq!(h.ops[1].output(), Some(&Output::Register(None)));
         assert_eq!(h.ops[2].completion, Completion::Info { at: Some(Time(6)) });
         assert_eq!(h.ops[3].completion, Completion::Fail { at: Time(8) });
+    }
+
+    #[test]
+    fn unknown_event_types_and_out_of_range_values_are_named() {
+        let e = parse("t.log", "INFO  jepsen.util - 2\t:invokx\t:read\tnil\n").unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("unknown event type \":invokx\""), "{e}");
+        let e = parse(
+            "t.log",
+            "INFO  jepsen.util - 2\t:invoke\t:write\t9223372036854775808\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("out of range"), "{e}");
+        assert!(e.message.contains("9223372036854775807"), "{e}");
     }
 
     #[test]

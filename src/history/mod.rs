@@ -218,7 +218,8 @@ pub enum Output {
     Text(String),
     /// An append-log read: the elements in log order.
     List(Vec<u64>),
-    /// A set read: the elements, sorted ascending.
+    /// A set read: the elements, sorted ascending (an element a faulty system
+    /// listed twice stays listed twice).
     Elements(Vec<u64>),
 }
 
