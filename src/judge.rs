@@ -317,22 +317,14 @@ fn linearizability(history: &crate::history::History) -> CheckReport {
         let key = p
             .key
             .as_ref()
-            .map_or("all keys".to_string(), |k| format!("key {k}"));
-        if let Some(v) = &p.violation {
-            evidence.push(format!(
-                "{key}: {} operations linearize, reaching state {}; then none of these can \
-                 take effect:",
-                v.prefix.len(),
-                v.state
-            ));
-            for &i in &v.stuck {
-                let mark = if Some(i) == v.overdue {
-                    "  (had to take effect by its completion)"
-                } else {
-                    ""
-                };
-                evidence.push(format!("    {}{mark}", history.ops[i]));
-            }
+            .map_or("all keys".to_string(), |k| format!("key {:?}", k.0));
+        if p.violation.is_some() {
+            // The same explanation `parliament check` prints.
+            let text = crate::render::linearizability::explain(&key, p, history);
+            evidence.extend(
+                text.lines()
+                    .map(|l| l.strip_prefix("  ").unwrap_or(l).to_string()),
+            );
         }
         if let Some(why) = &p.unknown_reason {
             evidence.push(format!("{key}: unknown ({why})"));

@@ -370,3 +370,44 @@ fn judge_refuses_traces_a_run_cannot_have_written() {
     let o = parliament(&["judge", "traces/paxos/happy-path.jsonl"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+/// `run`, `judge` and `check` explain one linearizability violation in the same
+/// words, naming the read the search could not place.
+#[test]
+fn run_judge_and_check_give_the_same_explanation() {
+    let scenario = "scenarios/primary-backup/async-failover-loses-writes.json";
+    let history = tmp("afl-history.jsonl");
+    let trace = tmp("afl-trace.jsonl");
+    let run = parliament(&[
+        "run",
+        scenario,
+        "--quiet",
+        "--history",
+        history.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let judged = parliament(&["judge", trace.to_str().unwrap()]);
+    let checked = parliament(&["check", history.to_str().unwrap()]);
+    assert_eq!(code(&checked), 1, "{}", stderr(&checked));
+    let trimmed =
+        |o: &Output| -> Vec<String> { stdout(o).lines().map(|l| l.trim().to_string()).collect() };
+    // The explanation of the first key, as `check` prints it.
+    let explanation: Vec<String> = trimmed(&checked)
+        .into_iter()
+        .skip(1)
+        .take_while(|l| !l.contains("not checked"))
+        .collect();
+    assert!(
+        explanation.iter().any(|l| l.starts_with("r48 c3 read(k1)")),
+        "the unplaceable read is named: {explanation:#?}"
+    );
+    for (what, out) in [("run", trimmed(&run)), ("judge", trimmed(&judged))] {
+        let at = out
+            .iter()
+            .position(|l| *l == explanation[0])
+            .unwrap_or_else(|| panic!("{what}: no {:?} in {out:#?}", explanation[0]));
+        assert_eq!(out[at..at + explanation.len()], explanation[..], "{what}");
+    }
+}
