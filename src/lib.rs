@@ -20,6 +20,7 @@ pub mod ids;
 pub mod judge;
 pub mod named;
 pub mod net;
+pub mod node_view;
 pub mod op;
 pub mod protocol;
 pub mod protocols;

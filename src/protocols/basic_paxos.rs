@@ -32,7 +32,7 @@ use crate::ids::{NodeId, RequestId};
 use crate::named::{NameRow, Named};
 use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::{
-    Ctx, DurableState, Message, NodeView, OutcomeWord, Protocol, RoleRow, Serves, Setup,
+    Ctx, DurableState, FieldValue, Message, NodeView, OutcomeWord, Protocol, RoleRow, Serves, Setup,
 };
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
@@ -536,47 +536,47 @@ impl Protocol for BasicPaxos {
         }
     }
 
+    /// Fields: an acceptor's `promised` and `accepted`; a proposer's `ballot`,
+    /// `phase` (idle, preparing, accepting, waiting, done), `value` (its
+    /// client's), `promises` (this round's), `reported` (the highest accepted
+    /// proposal those promises reported) and `proposing` (phase 2's value);
+    /// everyone's `learned`.
     fn describe(&self) -> NodeView {
         let mut roles = Vec::new();
-        let mut fields = Vec::new();
         if self.roles.proposer {
             roles.push("proposer");
         }
         if self.roles.acceptor {
             roles.push("acceptor");
-            fields.push(("promised".into(), self.acceptor.promised.to_string()));
-            fields.push((
-                "accepted".into(),
-                match &self.acceptor.accepted {
-                    Some((b, v)) => format!("({b}, {v})"),
-                    None => "none".into(),
-                },
-            ));
         }
         if self.roles.learner {
             roles.push("learner");
         }
+        let mut view = NodeView::new(roles);
+        if self.roles.acceptor {
+            view.field("promised", FieldValue::Ballot(self.acceptor.promised));
+            view.field(
+                "accepted",
+                FieldValue::Proposal(self.acceptor.accepted.clone()),
+            );
+        }
         if let Some(p) = &self.proposer {
-            fields.push(("ballot".into(), p.ballot.to_string()));
-            let phase = match &p.phase {
-                Phase::Idle => "idle".to_string(),
-                Phase::Preparing => format!("preparing ({} promises)", p.promised_by.len()),
-                Phase::Accepting(v) => format!("accepting {v}"),
-                Phase::Waiting => "waiting to retry".to_string(),
-                Phase::Done => "done".to_string(),
+            let (phase, proposing) = match &p.phase {
+                Phase::Idle => ("idle", None),
+                Phase::Preparing => ("preparing", None),
+                Phase::Accepting(v) => ("accepting", Some(v.clone())),
+                Phase::Waiting => ("waiting", None),
+                Phase::Done => ("done", None),
             };
-            fields.push(("phase".into(), phase));
+            view.field("ballot", FieldValue::Ballot(p.ballot));
+            view.field("phase", FieldValue::Word(phase));
+            view.field("value", FieldValue::Value(p.own_value.clone()));
+            view.field("promises", FieldValue::Nodes(p.promised_by.clone()));
+            view.field("reported", FieldValue::Proposal(p.reported.clone()));
+            view.field("proposing", FieldValue::Value(proposing));
         }
-        fields.push((
-            "learned".into(),
-            self.learned
-                .as_ref()
-                .map_or("nothing".to_string(), |v| v.to_string()),
-        ));
-        NodeView {
-            role: roles.join("+"),
-            fields,
-        }
+        view.field("learned", FieldValue::Value(self.learned.clone()));
+        view
     }
 }
 

@@ -442,14 +442,21 @@ impl Protocol for PrimaryBackup {
         } else {
             "backup"
         };
-        NodeView {
-            role: role.to_string(),
-            fields: vec![
-                ("view".into(), self.view.to_string()),
-                ("log".into(), format!("{} entries", self.log.len())),
-                ("applied".into(), self.applied.to_string()),
-            ],
-        }
+        let entries = self.log.iter().enumerate();
+        let entries = entries.map(|(i, e)| crate::protocol::LogEntryView {
+            index: i as u64,
+            epoch: e.view,
+            command: format!("{} {}", e.request, e.input),
+        });
+        let commit = (self.applied as u64).checked_sub(1);
+        let mut view = NodeView::new(vec![role]);
+        view.field("view", crate::protocol::FieldValue::Number(self.view));
+        let log = crate::protocol::FieldValue::Log {
+            entries: entries.collect(),
+            commit,
+        };
+        view.field("log", log);
+        view
     }
 }
 

@@ -2,3 +2,4 @@
 //! reads. They read events and facts only; none reaches back into the engine.
 
 pub mod log;
+pub mod view;
