@@ -17,6 +17,7 @@ pub mod fact;
 pub mod fault;
 pub mod history;
 pub mod ids;
+pub mod interaction;
 pub mod judge;
 pub mod named;
 pub mod net;
