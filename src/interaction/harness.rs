@@ -73,6 +73,8 @@ struct NodeSlot<P: Protocol> {
     timers: Vec<(P::Timer, Time)>,
 }
 
+/// A hand-driven cluster of protocol `P`. Cloning it copies the whole state
+/// (step mode can keep snapshots to step back to).
 #[derive(Clone, Debug)]
 pub struct Harness<P: Protocol> {
     config: P::Config,
