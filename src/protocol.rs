@@ -17,6 +17,7 @@ use crate::error::InputError;
 use crate::fact::Fact;
 use crate::ids::{NodeId, RequestId};
 use crate::named::{NameRow, Named};
+pub use crate::node_view::{Field, FieldValue, LogEntryView, NodeView};
 use crate::op::{ClientRequest, Reply, ScriptedRequest};
 use crate::rng::DetRng;
 use crate::time::Time;
@@ -162,17 +163,9 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn on_timer(&mut self, ctx: &mut Ctx<Self>, timer: Self::Timer);
     fn on_request(&mut self, ctx: &mut Ctx<Self>, request: ClientRequest);
 
-    /// A snapshot of the node for step mode, the HTML viewer and logs.
+    /// A structured snapshot of the node (stable field ids, typed values) for
+    /// step mode, interaction tests, narration and the HTML viewer.
     fn describe(&self) -> NodeView;
-}
-
-/// A protocol-neutral picture of a node's state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct NodeView {
-    /// The roles the node plays right now ("proposer+acceptor", "leader").
-    pub role: String,
-    /// Named fields a person wants to see, in display order.
-    pub fields: Vec<(String, String)>,
 }
 
 /// One effect of a handler, applied by the engine after the handler returns.

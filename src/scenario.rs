@@ -98,7 +98,7 @@ pub enum NodesSpec {
     Counts(BTreeMap<String, u64>),
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeSpec {
     pub name: String,

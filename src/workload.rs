@@ -341,7 +341,13 @@ impl GenerateSpec {
 }
 
 impl OpSpec {
-    fn to_input(&self, model: ModelKind, source: &str, path: &str) -> Result<Input, InputError> {
+    /// The operation in `model`'s terms; errors name `path.f`, `path.value`, ...
+    pub fn to_input(
+        &self,
+        model: ModelKind,
+        source: &str,
+        path: &str,
+    ) -> Result<Input, InputError> {
         let err = |field: &str, msg: String| {
             InputError::new(source, msg).at(if field.is_empty() {
                 path.to_string()

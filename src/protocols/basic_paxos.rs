@@ -23,6 +23,10 @@
 //! must catch: `forget-promise` (an acceptor keeps its promise only in memory, so a
 //! restart forgets it) and `own-value` (a proposer ignores the reported accepted
 //! value and always proposes its own).
+//!
+//! Each rule has a story in `tests/interactions/basic-paxos/` (named after it:
+//! `p1b_persist_before_promise.txt`, ...) that drives single nodes message by
+//! message and shows what they do; the bug variants have theirs.
 
 use crate::ballot::Ballot;
 use crate::check::CheckKind;
@@ -32,7 +36,7 @@ use crate::ids::{NodeId, RequestId};
 use crate::named::{NameRow, Named};
 use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::{
-    Ctx, DurableState, Message, NodeView, OutcomeWord, Protocol, RoleRow, Serves, Setup,
+    Ctx, DurableState, FieldValue, Message, NodeView, OutcomeWord, Protocol, RoleRow, Serves, Setup,
 };
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
@@ -542,47 +546,47 @@ impl Protocol for BasicPaxos {
         }
     }
 
+    /// Fields: an acceptor's `promised` and `accepted`; a proposer's `ballot`,
+    /// `phase` (idle, preparing, accepting, waiting, done), `value` (its
+    /// client's), `promises` (this round's), `reported` (the highest accepted
+    /// proposal those promises reported) and `proposing` (phase 2's value);
+    /// everyone's `learned`.
     fn describe(&self) -> NodeView {
         let mut roles = Vec::new();
-        let mut fields = Vec::new();
         if self.roles.proposer {
             roles.push("proposer");
         }
         if self.roles.acceptor {
             roles.push("acceptor");
-            fields.push(("promised".into(), self.acceptor.promised.to_string()));
-            fields.push((
-                "accepted".into(),
-                match &self.acceptor.accepted {
-                    Some((b, v)) => format!("({b}, {v})"),
-                    None => "none".into(),
-                },
-            ));
         }
         if self.roles.learner {
             roles.push("learner");
         }
+        let mut view = NodeView::new(roles);
+        if self.roles.acceptor {
+            view.field("promised", FieldValue::Ballot(self.acceptor.promised));
+            view.field(
+                "accepted",
+                FieldValue::Proposal(self.acceptor.accepted.clone()),
+            );
+        }
         if let Some(p) = &self.proposer {
-            fields.push(("ballot".into(), p.ballot.to_string()));
-            let phase = match &p.phase {
-                Phase::Idle => "idle".to_string(),
-                Phase::Preparing => format!("preparing ({} promises)", p.promised_by.len()),
-                Phase::Accepting(v) => format!("accepting {v}"),
-                Phase::Waiting => "waiting to retry".to_string(),
-                Phase::Done => "done".to_string(),
+            let (phase, proposing) = match &p.phase {
+                Phase::Idle => ("idle", None),
+                Phase::Preparing => ("preparing", None),
+                Phase::Accepting(v) => ("accepting", Some(v.clone())),
+                Phase::Waiting => ("waiting", None),
+                Phase::Done => ("done", None),
             };
-            fields.push(("phase".into(), phase));
+            view.field("ballot", FieldValue::Ballot(p.ballot));
+            view.field("phase", FieldValue::Word(phase));
+            view.field("value", FieldValue::Value(p.own_value.clone()));
+            view.field("promises", FieldValue::Nodes(p.promised_by.clone()));
+            view.field("reported", FieldValue::Proposal(p.reported.clone()));
+            view.field("proposing", FieldValue::Value(proposing));
         }
-        fields.push((
-            "learned".into(),
-            self.learned
-                .as_ref()
-                .map_or("nothing".to_string(), |v| v.to_string()),
-        ));
-        NodeView {
-            role: roles.join("+"),
-            fields,
-        }
+        view.field("learned", FieldValue::Value(self.learned.clone()));
+        view
     }
 }
 
@@ -765,327 +769,5 @@ impl BasicPaxos {
                 ctx.reply(request, Reply::Chosen(value.clone()));
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    //! Drive single nodes with inputs and assert on the effects they emit, as
-    //! etcd/raft's tests do: no engine, no network.
-    use super::*;
-    use crate::ids::ClientId;
-    use crate::protocol::Effect;
-    use crate::rng::DetRng;
-    use crate::time::Time;
-
-    const P1: NodeId = NodeId(0);
-    const A1: NodeId = NodeId(1);
-    const A2: NodeId = NodeId(2);
-    const A3: NodeId = NodeId(3);
-
-    fn config(variant: Variant) -> Config {
-        let proposer = Roles {
-            proposer: true,
-            ..Roles::default()
-        };
-        let acceptor = Roles {
-            acceptor: true,
-            ..Roles::default()
-        };
-        Config {
-            variant,
-            params: Params {
-                timeout: 200,
-                retry_delay: 0,
-                backoff: 100,
-            },
-            acceptors: vec![A1, A2, A3],
-            learners: vec![],
-            proposers: vec![P1],
-            roles: vec![proposer, acceptor, acceptor, acceptor],
-        }
-    }
-
-    struct Harness {
-        config: Config,
-        rng: DetRng,
-        effects: Vec<Effect<BasicPaxos>>,
-    }
-
-    impl Harness {
-        fn new(variant: Variant) -> Harness {
-            Harness {
-                config: config(variant),
-                rng: DetRng::new(1, 1),
-                effects: Vec::new(),
-            }
-        }
-
-        fn boot(&mut self, me: NodeId, disk: &Disk) -> BasicPaxos {
-            let mut ctx = Ctx::new(Time(0), me, &mut self.rng, &mut self.effects);
-            BasicPaxos::on_recover(&self.config, me, disk, &mut ctx)
-        }
-
-        fn deliver(
-            &mut self,
-            node: &mut BasicPaxos,
-            from: NodeId,
-            msg: Msg,
-        ) -> Vec<Effect<BasicPaxos>> {
-            let me = node.me;
-            let mut ctx = Ctx::new(Time(5), me, &mut self.rng, &mut self.effects);
-            node.on_message(&mut ctx, from, msg);
-            std::mem::take(&mut self.effects)
-        }
-
-        fn request(&mut self, node: &mut BasicPaxos, value: &str) -> Vec<Effect<BasicPaxos>> {
-            let me = node.me;
-            let mut ctx = Ctx::new(Time(0), me, &mut self.rng, &mut self.effects);
-            node.on_request(
-                &mut ctx,
-                ClientRequest {
-                    id: RequestId(1),
-                    client: ClientId(0),
-                    op: Op::Propose(Value::new(value)),
-                },
-            );
-            std::mem::take(&mut self.effects)
-        }
-    }
-
-    fn sends(effects: &[Effect<BasicPaxos>]) -> Vec<(NodeId, Msg)> {
-        effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Send { to, msg } => Some((*to, msg.clone())),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn persists(effects: &[Effect<BasicPaxos>]) -> Vec<DiskWrite> {
-        effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Persist(w) => Some(w.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn position(
-        effects: &[Effect<BasicPaxos>],
-        pred: impl Fn(&Effect<BasicPaxos>) -> bool,
-    ) -> usize {
-        effects.iter().position(pred).expect("effect present")
-    }
-
-    #[test]
-    fn acceptor_persists_its_promise_before_answering() {
-        let mut h = Harness::new(Variant::Default);
-        let mut a = h.boot(A1, &Disk::default());
-        let fx = h.deliver(&mut a, P1, Msg::Prepare { ballot: Ballot(2) });
-        assert_eq!(persists(&fx), vec![DiskWrite::Promise(Ballot(2))]);
-        assert_eq!(
-            sends(&fx),
-            vec![(
-                P1,
-                Msg::Promise {
-                    ballot: Ballot(2),
-                    accepted: None
-                }
-            )]
-        );
-        let p = position(&fx, |e| matches!(e, Effect::Persist(_)));
-        let s = position(&fx, |e| matches!(e, Effect::Send { .. }));
-        assert!(p < s, "persist must precede the answer");
-    }
-
-    #[test]
-    fn acceptor_keeps_both_promises() {
-        let mut h = Harness::new(Variant::Default);
-        let mut a = h.boot(A1, &Disk::default());
-        h.deliver(&mut a, P1, Msg::Prepare { ballot: Ballot(2) });
-        // Promise 1: no prepare <= n is answered (a nack tells the proposer why).
-        for b in [1, 2] {
-            let fx = h.deliver(&mut a, P1, Msg::Prepare { ballot: Ballot(b) });
-            assert_eq!(
-                sends(&fx),
-                vec![(
-                    P1,
-                    Msg::Nack {
-                        ballot: Ballot(b),
-                        promised: Ballot(2)
-                    }
-                )]
-            );
-            assert!(persists(&fx).is_empty());
-        }
-        // Promise 2: no accept < n.
-        let fx = h.deliver(
-            &mut a,
-            P1,
-            Msg::Accept {
-                ballot: Ballot(1),
-                value: Value::new("X"),
-            },
-        );
-        assert!(matches!(sends(&fx)[0].1, Msg::Nack { .. }));
-        // An accept = n is taken, persisted first, and reported to the proposer.
-        let fx = h.deliver(
-            &mut a,
-            P1,
-            Msg::Accept {
-                ballot: Ballot(2),
-                value: Value::new("X"),
-            },
-        );
-        assert_eq!(
-            persists(&fx),
-            vec![DiskWrite::Accept(Ballot(2), Value::new("X"))]
-        );
-        assert!(
-            position(&fx, |e| matches!(e, Effect::Persist(_)))
-                < position(&fx, |e| matches!(e, Effect::Send { .. }))
-        );
-        // The one answer: the highest accepted proposal comes back with a promise.
-        let fx = h.deliver(&mut a, P1, Msg::Prepare { ballot: Ballot(5) });
-        assert_eq!(
-            sends(&fx)[0].1,
-            Msg::Promise {
-                ballot: Ballot(5),
-                accepted: Some((Ballot(2), Value::new("X")))
-            }
-        );
-    }
-
-    #[test]
-    fn a_restarted_acceptor_remembers_only_what_it_persisted() {
-        for (variant, remembers) in [(Variant::Default, true), (Variant::ForgetPromise, false)] {
-            let mut h = Harness::new(variant);
-            let mut a = h.boot(A1, &Disk::default());
-            let fx = h.deliver(&mut a, P1, Msg::Prepare { ballot: Ballot(2) });
-            let mut disk = Disk::default();
-            for w in persists(&fx) {
-                disk.apply(&w);
-            }
-            let mut restarted = h.boot(A1, &disk);
-            let fx = h.deliver(
-                &mut restarted,
-                P1,
-                Msg::Accept {
-                    ballot: Ballot(1),
-                    value: Value::new("X"),
-                },
-            );
-            let refused = matches!(sends(&fx)[0].1, Msg::Nack { .. });
-            assert_eq!(refused, remembers, "{variant:?}");
-        }
-    }
-
-    fn promise(b: u64, accepted: Option<(u64, &str)>) -> Msg {
-        Msg::Promise {
-            ballot: Ballot(b),
-            accepted: accepted.map(|(ab, v)| (Ballot(ab), Value::new(v))),
-        }
-    }
-
-    #[test]
-    fn proposer_adopts_the_highest_reported_value_unless_buggy() {
-        for (variant, expected) in [(Variant::Default, "B"), (Variant::OwnValue, "mine")] {
-            let mut h = Harness::new(variant);
-            let mut p = h.boot(P1, &Disk::default());
-            let fx = h.request(&mut p, "mine");
-            assert_eq!(persists(&fx), vec![DiskWrite::Ballot(Ballot(1))]);
-            assert_eq!(sends(&fx).len(), 3, "prepare to every acceptor");
-            assert!(h.deliver(&mut p, A1, promise(1, Some((0, "A")))).is_empty());
-            // A repeated promise from the same acceptor does not make a majority.
-            assert!(h.deliver(&mut p, A1, promise(1, Some((0, "A")))).is_empty());
-            let fx = h.deliver(&mut p, A2, promise(1, Some((3, "B"))));
-            let accepts = sends(&fx);
-            assert_eq!(accepts.len(), 3);
-            assert_eq!(
-                accepts[0].1,
-                Msg::Accept {
-                    ballot: Ballot(1),
-                    value: Value::new(expected)
-                },
-                "{variant:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn proposer_jumps_above_a_rejection_and_never_reuses_a_ballot() {
-        let mut h = Harness::new(Variant::Default);
-        let mut p = h.boot(P1, &Disk::default());
-        h.request(&mut p, "v");
-        let fx = h.deliver(
-            &mut p,
-            A1,
-            Msg::Nack {
-                ballot: Ballot(1),
-                promised: Ballot(7),
-            },
-        );
-        assert_eq!(persists(&fx), vec![DiskWrite::Ballot(Ballot(8))]);
-        // After a restart the proposer starts above the ballot it persisted.
-        let disk = Disk {
-            last_ballot: Ballot(8),
-            ..Disk::default()
-        };
-        let mut p = h.boot(P1, &disk);
-        let fx = h.request(&mut p, "v");
-        assert_eq!(persists(&fx), vec![DiskWrite::Ballot(Ballot(9))]);
-    }
-
-    #[test]
-    fn a_nack_for_our_own_ballot_is_a_duplicate_not_a_rejection() {
-        let mut h = Harness::new(Variant::Default);
-        let mut p = h.boot(P1, &Disk::default());
-        h.request(&mut p, "v");
-        let fx = h.deliver(
-            &mut p,
-            A1,
-            Msg::Nack {
-                ballot: Ballot(1),
-                promised: Ballot(1),
-            },
-        );
-        assert!(fx.is_empty());
-    }
-
-    #[test]
-    fn proposer_learns_from_a_majority_of_accepts_of_an_old_ballot() {
-        let mut h = Harness::new(Variant::Default);
-        let mut p = h.boot(P1, &Disk::default());
-        h.request(&mut p, "v");
-        h.deliver(&mut p, A1, promise(1, None));
-        h.deliver(&mut p, A2, promise(1, None));
-        let accepted = |v: &str| Msg::Accepted {
-            ballot: Ballot(1),
-            value: Value::new(v),
-        };
-        h.deliver(&mut p, A1, accepted("v"));
-        // Rejected by A3, which promised 2: the proposer moves on to ballot 3 ...
-        let fx = h.deliver(
-            &mut p,
-            A3,
-            Msg::Nack {
-                ballot: Ballot(1),
-                promised: Ballot(2),
-            },
-        );
-        assert_eq!(persists(&fx), vec![DiskWrite::Ballot(Ballot(3))]);
-        let fx = h.deliver(&mut p, A2, accepted("v"));
-        // ... but a majority accepted ballot 1, so it learned v and answers.
-        assert!(
-            fx.iter().any(
-                |e| matches!(e, Effect::Note(Fact::Learned { value }) if value.as_str() == "v")
-            )
-        );
-        assert!(fx.iter().any(
-            |e| matches!(e, Effect::Reply { reply: Reply::Chosen(v), .. } if v.as_str() == "v")
-        ));
     }
 }

@@ -521,15 +521,29 @@ impl Protocol for PrimaryBackup {
             Reign::Primary(_) => "primary",
             Reign::Backup => "backup",
         };
-        NodeView {
-            role: role.to_string(),
-            fields: vec![
-                ("view".into(), self.view.0.to_string()),
-                ("log".into(), format!("{} entries", self.log.last_index().0)),
-                ("commit".into(), format!("#{}", self.commit.0)),
-                ("applied".into(), format!("#{}", self.applier.applied().0)),
-            ],
-        }
+        let entries = self
+            .log
+            .iter()
+            .map(|(index, e)| crate::protocol::LogEntryView {
+                index: index.0,
+                epoch: e.epoch.0,
+                command: e.command.to_string(),
+            });
+        let commit = (self.commit > LogIndex::ZERO).then_some(self.commit.0);
+        let mut view = NodeView::new(vec![role]);
+        view.field("view", crate::protocol::FieldValue::Number(self.view.0));
+        view.field(
+            "log",
+            crate::protocol::FieldValue::Log {
+                entries: entries.collect(),
+                commit,
+            },
+        );
+        view.field(
+            "applied",
+            crate::protocol::FieldValue::Number(self.applier.applied().0),
+        );
+        view
     }
 }
 

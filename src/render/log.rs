@@ -1,8 +1,14 @@
 //! The English event log `parliament run` prints: one line per event.
+//!
+//! [`describe`] words one trace event; the interaction harness and step mode
+//! print the same lines. A few things a node does are not trace events (arming
+//! and cancelling a timer, time passing between hand-driven steps); the lines
+//! for them are here too, so every reader of a node sees one vocabulary.
 
 use crate::fact::Fact;
 use crate::net::DropReason;
 use crate::op::{Op, Reply};
+use crate::time::Time;
 use crate::trace::Event;
 use serde::Serialize;
 use std::fmt::Display;
@@ -95,6 +101,21 @@ pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, 
             format!("end of run ({}, {events} events)", reason.as_str())
         }
     }
+}
+
+/// A node armed (or re-armed) a timer that fires at `at`.
+pub fn timer_set<T: std::fmt::Debug>(node: &str, timer: &T, at: Time) -> String {
+    format!("{node:<4} sets timer {timer:?} to fire at {at}")
+}
+
+/// A node cancelled a timer.
+pub fn timer_cancelled<T: std::fmt::Debug>(node: &str, timer: &T) -> String {
+    format!("{node:<4} cancels timer {timer:?}")
+}
+
+/// The clock moved from `from` to `to` before the next event.
+pub fn time_passes(from: Time, to: Time) -> String {
+    format!("     time passes: {from} → {to}")
 }
 
 fn describe_fact(fact: &Fact) -> String {

@@ -3,3 +3,4 @@
 
 pub mod linearizability;
 pub mod log;
+pub mod view;
