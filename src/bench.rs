@@ -94,7 +94,61 @@ pub mod engine {
         ),
     ];
 
+    /// A replicated service under a client workload: 5 replicas, 20 clients,
+    /// no faults. (name, model, events). Timed without the checks (they are the
+    /// checker suite's business): ns/event of the long run should stay within
+    /// 1.5x of the short one's.
+    pub const REPLICATED: &[(&str, &str, u64)] = &[
+        ("engine/primary-backup-append-5x20-1e5", "append", 100_000),
+        ("engine/primary-backup-append-5x20-2e6", "append", 2_000_000),
+        (
+            "engine/primary-backup-register-5x20-1e5",
+            "register",
+            100_000,
+        ),
+        (
+            "engine/primary-backup-register-5x20-2e6",
+            "register",
+            2_000_000,
+        ),
+    ];
+
+    fn replicated_scenario(model: &str, events: u64) -> String {
+        format!(
+            r#"{{"name": "bench-replicated", "protocol": "primary-backup", "variant": "sync",
+                "seed": 1, "nodes": {{"replicas": 5}},
+                "network": {{"delay": {{"uniform": [1, 5]}}}},
+                "workload": {{"model": "{model}", "clients": 20, "timeout": 200, "retries": 3,
+                              "generate": {{"keys": 100, "reads": 0.5, "think": [0, 5],
+                                           "stop": 1000000000000}}}},
+                "limits": {{"time": 1000000000000, "events": {events}}}}}"#
+        )
+    }
+
     pub fn cases(runs: usize) -> Vec<BenchResult> {
+        let mut results = basic_cases(runs);
+        for &(name, model, events) in REPLICATED {
+            let text = replicated_scenario(model, events);
+            let scenario = Scenario::parse(&text, name).expect("bench scenarios are valid");
+            let mut samples = Vec::with_capacity(runs);
+            let mut done = 0;
+            for _ in 0..runs.max(1) {
+                let start = Instant::now();
+                let (record, _) = crate::run::simulate(&scenario, TraceOutput::new());
+                samples.push(start.elapsed().as_secs_f64());
+                done = record.stats.events;
+            }
+            let mut result = BenchResult::from_samples(name, done, samples);
+            result.notes.push(format!(
+                "{:.0} ns/event",
+                result.seconds * 1e9 / done.max(1) as f64
+            ));
+            results.push(result);
+        }
+        results
+    }
+
+    fn basic_cases(runs: usize) -> Vec<BenchResult> {
         CASES
             .iter()
             .map(|(name, json)| {
