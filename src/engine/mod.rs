@@ -308,7 +308,7 @@ impl<'s, P: Protocol> World<'s, P> {
         self.out.event(self.now, seq, ev);
     }
 
-    #[inline]
+    #[inline(always)]
     fn next_event(&mut self) -> Option<EndReason> {
         if self.stats.events >= self.scenario.event_limit {
             return Some(EndReason::EventLimit);

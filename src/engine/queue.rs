@@ -52,7 +52,7 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, at: Time, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -60,18 +60,18 @@ impl<E> EventQueue<E> {
     }
 
     /// The time of the earliest pending event.
-    #[inline]
+    #[inline(always)]
     pub fn peek_time(&self) -> Option<Time> {
         self.heap.peek().map(|e| e.at)
     }
 
     /// The earliest pending event, without removing it.
-    #[inline]
+    #[inline(always)]
     pub fn peek(&self) -> Option<(Time, &E)> {
         self.heap.peek().map(|e| (e.at, &e.event))
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(Time, E)> {
         self.heap.pop().map(|e| (e.at, e.event))
     }
