@@ -310,7 +310,8 @@ impl<'s, P: Protocol> World<'s, P> {
 
     #[inline(always)]
     fn next_event(&mut self) -> Option<EndReason> {
-        if self.stats.events >= self.scenario.event_limit {
+        let scenario = self.scenario;
+        if self.stats.events >= scenario.event_limit {
             return Some(EndReason::EventLimit);
         }
         // A cancelled or superseded timer is not an event: it neither counts
@@ -320,8 +321,8 @@ impl<'s, P: Protocol> World<'s, P> {
         }
         match self.queue.peek_time() {
             None => return Some(EndReason::Quiescent),
-            Some(t) if t > self.scenario.time_limit => {
-                self.now = self.scenario.time_limit;
+            Some(t) if t > scenario.time_limit => {
+                self.now = scenario.time_limit;
                 return Some(EndReason::TimeLimit);
             }
             Some(_) => {}
@@ -332,6 +333,7 @@ impl<'s, P: Protocol> World<'s, P> {
         None
     }
 
+    #[inline(always)]
     fn handle(&mut self, pending: Pending<P>) {
         match pending {
             Pending::Deliver { mid, from, to, msg } => self.deliver(mid, from, to, msg),
