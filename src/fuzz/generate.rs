@@ -7,7 +7,7 @@
 //! what it serves from its info, message kinds from its kind table, and which
 //! nodes take proposals from validation itself (a probe scenario per node).
 
-use super::swarm::{Layout, Part, PartitionShape, SwarmOptions};
+use super::swarm::{CrashTargets, Crashes, Layout, Part, PartitionShape, SwarmOptions};
 use crate::history::ModelKind;
 use crate::named::Named;
 use crate::protocol::Serves;
@@ -21,7 +21,7 @@ use crate::workload::{GenerateSpec, WorkloadSpec};
 
 /// At most this many events per generated run: a storm of duplicates cannot
 /// make one seed take seconds.
-pub const EVENT_LIMIT: u64 = 200_000;
+pub const EVENT_LIMIT: u64 = 20_000;
 
 /// What a sweep generates scenarios for.
 #[derive(Clone, Debug)]
@@ -99,7 +99,8 @@ pub struct Generated {
 
 /// The scenario of `seed`: a pure function of the target and the seed.
 pub fn generate(target: &Target, seed: u64) -> Generated {
-    let mut options = SwarmOptions::draw(seed, target.nodes, target.faults);
+    let roles: Vec<&'static str> = target.info.roles.iter().map(|r| r.0).collect();
+    let mut options = SwarmOptions::draw(seed, &roles, target.nodes, target.faults);
     let n = options.nodes;
     let names: Vec<String> = (1..=n).map(|i| format!("N{i}")).collect();
     let nodes = draw_nodes(target, &mut options, &names, &mut Part::Roles.rng(seed));
@@ -129,7 +130,14 @@ pub fn generate(target: &Target, seed: u64) -> Generated {
     let busy = match target.info.serves {
         Serves::Proposals => {
             spec.requests = draw_proposals(target, &spec, &options, &mut Part::Load.rng(seed));
-            spec.requests.iter().map(|r| r.at).collect()
+            // Each node's first request: where a round starts.
+            let mut first: Vec<(&str, u64)> = Vec::new();
+            for r in &spec.requests {
+                if !first.iter().any(|(n, _)| *n == r.node) {
+                    first.push((&r.node, r.at));
+                }
+            }
+            first.into_iter().map(|(_, at)| at).collect()
         }
         Serves::Data => {
             spec.workload = Some(draw_workload(&options, &mut Part::Load.rng(seed)));
@@ -139,11 +147,12 @@ pub fn generate(target: &Target, seed: u64) -> Generated {
     let at = BusyTimes {
         busy,
         horizon: options.horizon,
+        reach: 2 * options.slowest_delay().max(10),
     };
 
     spec.network = draw_network(&options, &names, &mut Part::Links.rng(seed));
     let mut faults = draw_network_schedule(&options, &names, &at, seed);
-    faults.extend(draw_crashes(&options, &names, &at, seed));
+    faults.extend(draw_crashes(target, &spec, &options, &names, &at, seed));
     // Stable: faults at one time keep the order they were drawn in (a heal
     // before the partition that follows it).
     faults.sort_by_key(|f| f.at);
@@ -153,8 +162,9 @@ pub fn generate(target: &Target, seed: u64) -> Generated {
     Generated { spec, options }
 }
 
-/// Node specs: default roles everywhere, or a random mix in which every role
-/// is played. A mix the protocol refuses falls back to default roles.
+/// Node specs: default roles everywhere, a random mix of roles, or one role
+/// per node (every role played in the last two). A layout the protocol
+/// refuses falls back to default roles.
 fn draw_nodes(
     target: &Target,
     options: &mut SwarmOptions,
@@ -169,19 +179,29 @@ fn draw_nodes(
         })
         .collect();
     let roles = &target.info.roles;
-    if options.layout == Layout::Uniform || roles.len() < 2 {
+    let r = roles.len();
+    if r < 2 {
         options.layout = Layout::Uniform;
         return uniform;
     }
-    let r = roles.len();
-    let mut masks: Vec<u64> = names.iter().map(|_| rng.between(1, (1 << r) - 1)).collect();
+    let mut masks: Vec<u64> = match options.layout {
+        Layout::Uniform => return uniform,
+        Layout::Mixed => names.iter().map(|_| rng.between(1, (1 << r) - 1)).collect(),
+        Layout::Dedicated => {
+            let mut rows: Vec<usize> = (0..r).collect();
+            shuffle(&mut rows, rng);
+            (0..names.len())
+                .map(|i| 1 << rows.get(i).copied().unwrap_or(rng.below(r as u64) as usize))
+                .collect()
+        }
+    };
     for row in 0..r {
         if !masks.iter().any(|m| m >> row & 1 == 1) {
             let k = names.len();
             masks[row % k] |= 1 << row;
         }
     }
-    let mixed: Vec<NodeSpec> = names
+    let layout: Vec<NodeSpec> = names
         .iter()
         .zip(&masks)
         .map(|(name, mask)| NodeSpec {
@@ -192,11 +212,46 @@ fn draw_nodes(
                 .collect(),
         })
         .collect();
-    if validates(target, &mixed, Vec::new()) {
-        mixed
+    if validates(target, &layout, Vec::new()) {
+        layout
     } else {
         options.layout = Layout::Uniform;
         uniform
+    }
+}
+
+/// The nodes a crash kind may pick (indices), never empty: when the wanted
+/// ones do not exist, any node.
+fn crash_targets(targets: CrashTargets, info: &ProtocolInfo, spec: &ScenarioSpec) -> Vec<usize> {
+    let NodesSpec::List(nodes) = &spec.nodes else {
+        unreachable!("generated nodes are a list")
+    };
+    let plays = |node: &NodeSpec, row: usize| {
+        if node.roles.is_empty() {
+            info.default_roles.contains(&row)
+        } else {
+            node.roles.iter().any(|r| r == info.roles[row].0)
+        }
+    };
+    let contacted = |node: &NodeSpec| {
+        spec.requests.iter().any(|r| r.node == node.name)
+            || spec.workload.as_ref().is_some_and(|w| {
+                w.nodes
+                    .as_ref()
+                    .is_none_or(|list| list.contains(&node.name))
+            })
+    };
+    let wanted: Vec<usize> = (0..nodes.len())
+        .filter(|&i| match targets {
+            CrashTargets::Any => true,
+            CrashTargets::Bystanders => !contacted(&nodes[i]),
+            CrashTargets::Role(row) => plays(&nodes[i], row),
+        })
+        .collect();
+    if wanted.is_empty() {
+        (0..nodes.len()).collect()
+    } else {
+        wanted
     }
 }
 
@@ -248,9 +303,19 @@ fn draw_proposals(
         })
         .map(|n| n.name.as_str())
         .collect();
-    let wanted = [1, 2, 2, 3, 3, 4][rng.below(6) as usize];
-    let spread = [0, 20, 100, options.horizon / 2][rng.below(4) as usize];
+    let wanted = [1, 2, 2, 2, 3, 3, 4, 4][rng.below(8) as usize];
+    // How far apart the proposals start, mostly within a few message delays
+    // of each other: duelling proposers.
+    let d = options.slowest_delay();
+    let spread = [0, d / 2, d, 2 * d, options.horizon / 2][rng.below(5) as usize];
     shuffle(&mut takers, rng);
+    // Leave a node without requests when there are three or more: one no
+    // client depends on (a bystander, for crash targets).
+    let wanted = wanted.min(if takers.len() >= 3 {
+        takers.len() - 1
+    } else {
+        takers.len()
+    });
     let mut requests = Vec::new();
     let mut value = 0;
     for node in takers.into_iter().take(wanted) {
@@ -278,20 +343,25 @@ fn draw_proposals(
 /// until the horizon (or half of it).
 fn draw_workload(options: &SwarmOptions, rng: &mut DetRng) -> WorkloadSpec {
     let model = ModelKind::ALL[rng.below(ModelKind::ALL.len() as u64) as usize];
-    let clients = rng.between(1, 4);
-    let timeout = [30, 60, 100, 200][rng.below(4) as usize];
+    let clients = rng.between(1, 6);
+    // A few round trips of the slowest link: clients give up when something
+    // is wrong, rarely when it is merely slow.
+    let timeout = rng.between(4, 10) * options.slowest_delay().max(5);
     let retries = rng.between(0, 3) as u32;
     let delay = rng.between(1, 3);
-    let keys = rng.between(1, 3);
+    let keys = rng.between(1, 4);
     let reads = [0.2, 0.4, 0.6][rng.below(3) as usize];
     let cas = if rng.below(2) == 0 { 0.2 } else { 0.0 };
-    let think_lo = rng.between(1, 10);
-    let think_hi = think_lo + rng.between(0, 30);
+    let think_lo = rng.between(1, 5);
+    let think_hi = think_lo + rng.between(0, 20);
+    // Clients stop by the horizon, between 300 and 1000 ticks: a hundred or
+    // so operations, a history the checker decides quickly.
     let stop = if rng.below(3) == 0 {
         options.horizon / 2
     } else {
         options.horizon
-    };
+    }
+    .clamp(300, 1000);
     WorkloadSpec {
         model: model.name().to_string(),
         clients,
@@ -372,18 +442,21 @@ fn draw_network(options: &SwarmOptions, names: &[String], rng: &mut DetRng) -> N
     network
 }
 
-/// Where faults fall: half the time near a busy moment (a proposal), else
-/// anywhere before the horizon.
+/// Where faults fall: mostly within a few message delays of a busy moment
+/// (a round starting), else anywhere before the horizon.
 struct BusyTimes {
     busy: Vec<u64>,
     horizon: u64,
+    /// A few message delays: how far after a busy moment the protocol is
+    /// still busy with it.
+    reach: u64,
 }
 
 impl BusyTimes {
     fn draw(&self, rng: &mut DetRng) -> u64 {
-        if !self.busy.is_empty() && rng.below(2) == 0 {
+        if !self.busy.is_empty() && rng.below(8) != 0 {
             let t = self.busy[rng.below(self.busy.len() as u64) as usize];
-            t + rng.below(60)
+            t + rng.below(self.reach)
         } else {
             rng.below(self.horizon)
         }
@@ -500,54 +573,69 @@ fn draw_network_schedule(
 }
 
 /// Crashes of one node at a time and of several at once, each (mostly)
-/// followed by a restart. A crash that would overlap an earlier outage of
-/// the same node is left out, so the schedule is always valid.
+/// followed by a restart, some nodes going down several times in a row. A
+/// crash that would overlap an earlier outage of the same node is left out,
+/// so the schedule is always valid.
 fn draw_crashes(
+    target: &Target,
+    spec: &ScenarioSpec,
     options: &SwarmOptions,
     names: &[String],
     at: &BusyTimes,
     seed: u64,
 ) -> Vec<FaultSpec> {
     let rng = &mut Part::CrashSchedule.rng(seed);
-    let n = names.len();
+    let delay = options.slowest_delay();
     // Per node, outages [down, up] (up = u64::MAX: never restarts).
-    let mut outages: Vec<Vec<(u64, u64)>> = vec![Vec::new(); n];
+    let mut outages: Vec<Vec<(u64, u64)>> = vec![Vec::new(); names.len()];
     let mut faults = Vec::new();
-    let mut crash = |node: usize, t: u64, down: Option<u64>, faults: &mut Vec<FaultSpec>| {
-        let up = down.map_or(u64::MAX, |d| t + d);
-        if outages[node].iter().any(|&(a, b)| t <= b && a <= up) {
-            return;
-        }
-        outages[node].push((t, up));
-        faults.push(FaultSpec {
-            crash: Some(names[node].clone()),
-            ..fault(t)
-        });
-        if up != u64::MAX {
+    // Crashes `node` at `t`, `c.repeats` times in a row.
+    let mut crash = |rng: &mut DetRng, c: &Crashes, node: usize, mut t: u64| {
+        for _ in 0..c.repeats {
+            let down = c.outage.draw(rng, delay);
+            let up = down.map_or(u64::MAX, |d| t + d);
+            if outages[node].iter().any(|&(a, b)| t <= b && a <= up) {
+                return;
+            }
+            outages[node].push((t, up));
+            faults.push(FaultSpec {
+                crash: Some(names[node].clone()),
+                ..fault(t)
+            });
+            if up == u64::MAX {
+                return;
+            }
             faults.push(FaultSpec {
                 restart: Some(names[node].clone()),
                 ..fault(up)
             });
+            // Flapping: down again soon after coming back.
+            t = up + 1 + rng.below((delay / 2).max(5));
         }
     };
     if let Some(c) = options.crash {
+        let eligible = crash_targets(c.targets, &target.info, spec);
         for _ in 0..c.episodes {
-            let node = rng.below(n as u64) as usize;
+            let node = eligible[rng.below(eligible.len() as u64) as usize];
             let t = at.draw(rng);
-            let down = c.outage.draw(rng);
-            crash(node, t, down, &mut faults);
+            crash(rng, &c, node, t);
         }
     }
     if let Some(c) = options.crash_several {
+        let mut eligible = crash_targets(c.targets, &target.info, spec);
         for _ in 0..c.episodes {
-            let k = rng.between(2, n as u64) as usize;
-            let mut order: Vec<usize> = (0..n).collect();
-            shuffle(&mut order, rng);
+            // Half the time every eligible node, else some of them.
+            let all = eligible.len() as u64;
+            let k = if rng.below(2) == 0 {
+                all
+            } else {
+                rng.between(2.min(all), all)
+            } as usize;
+            shuffle(&mut eligible, rng);
             let t0 = at.draw(rng);
-            for &node in &order[..k] {
-                let t = t0 + rng.below(10);
-                let down = c.outage.draw(rng);
-                crash(node, t, down, &mut faults);
+            for &node in &eligible[..k] {
+                let t = t0 + rng.below(at.reach);
+                crash(rng, &c, node, t);
             }
         }
     }
@@ -570,23 +658,24 @@ fn draw_filters(
     let mut filters = Vec::new();
     for _ in 0..o.filters {
         let kind = kinds[rng.below(kinds.len() as u64) as usize];
-        let during = if rng.below(4) == 0 {
+        // The whole run, or a window from somewhat before a busy moment.
+        let during = if rng.below(2) == 0 {
             None
         } else {
-            let t = at.draw(rng);
-            Some([t, t + rng.between(1, at.horizon)])
+            let t = at.draw(rng).saturating_sub(at.reach / 2);
+            Some([t, t + rng.between(at.reach, at.horizon.max(at.reach))])
         };
         let mut node = || {
-            (rng.below(3) == 0)
+            (rng.below(4) == 0)
                 .then(|| NodeNames::One(names[rng.below(names.len() as u64) as usize].clone()))
         };
         let from = node();
         let to = node();
         let action = match during {
-            Some([_, end]) if rng.below(3) == 0 => {
+            Some([_, end]) if rng.below(4) == 0 => {
                 FilterActionSpec::HoldUntil(end + rng.between(1, o.max_extra))
             }
-            _ => FilterActionSpec::Delay(rng.between(1, o.max_extra)),
+            _ => FilterActionSpec::Delay(rng.between(o.max_extra / 4, o.max_extra)),
         };
         filters.push(FilterSpec {
             during,
@@ -713,7 +802,11 @@ mod tests {
                     .collect::<Vec<_>>()
             };
             let a = generate(&all, seed);
-            if a.options.crash_several.is_none() {
+            let narrow_options = generate(&crash, seed).options;
+            if a.options.crash_several.is_none()
+                && a.options.weather != crate::fuzz::swarm::Weather::Squall
+                && narrow_options.crash == a.options.crash
+            {
                 assert_eq!(crashes(&all), crashes(&crash), "seed {seed}");
             }
             let narrow = generate(&crash, seed);

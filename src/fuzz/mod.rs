@@ -13,6 +13,7 @@
 
 pub mod artefact;
 pub mod generate;
+pub mod judge;
 pub mod progress;
 pub mod report;
 pub mod shard;

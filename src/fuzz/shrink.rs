@@ -8,16 +8,16 @@
 //! spent. Every step works on the scenario file's own fields and lets
 //! validation say what a protocol allows, so nothing here names a protocol.
 //! Deterministic: the same scenario, check and budget shrink to the same file.
+//! Runs are judged as a sweep judges them (judge.rs).
 
+use super::judge::run_and_judge;
 use crate::check::{CheckKind, CheckVerdict};
 use crate::named::Named;
 use crate::protocols::ProtocolKind;
-use crate::run::run;
 use crate::scenario::{
     DEFAULT_TIME_LIMIT, DelaySpec, ExpectSpec, FilterActionSpec, InputError, NodeNames, NodesSpec,
     Scenario, ScenarioSpec,
 };
-use crate::trace::TraceOutput;
 use serde::{Deserialize, Serialize};
 
 /// How big a scenario is, as the shrink report counts it.
@@ -189,8 +189,8 @@ impl Trial<'_> {
     /// The size of `spec` when it validates and violates the check.
     fn size_if_violated(&self, spec: &ScenarioSpec) -> Option<Size> {
         let scenario = Scenario::from_spec(spec.clone(), self.source).ok()?;
-        let (report, _) = run(&scenario, TraceOutput::new()).ok()?;
-        let violated = report
+        let judged = run_and_judge(&scenario);
+        let violated = judged
             .checks
             .iter()
             .any(|c| c.check == self.check && c.verdict == CheckVerdict::Violated);
@@ -198,7 +198,7 @@ impl Trial<'_> {
             faults: spec.faults.len(),
             filters: spec.filters.len(),
             requests: spec.requests.len(),
-            operations: report.record.history.as_ref().map_or(0, |h| h.ops.len()),
+            operations: judged.operations,
             clients: spec.workload.as_ref().map_or(0, |w| w.clients),
             nodes: scenario.cluster.len(),
             time_limit: scenario.time_limit.0,
@@ -599,6 +599,8 @@ fn drop_a_param(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::run;
+    use crate::trace::TraceOutput;
 
     fn scenario(text: &str) -> ScenarioSpec {
         Scenario::parse(text, "test").unwrap().spec

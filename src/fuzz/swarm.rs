@@ -117,6 +117,35 @@ impl Named for FaultKind {
     ];
 }
 
+impl FaultKind {
+    pub fn is_crash(self) -> bool {
+        match self {
+            FaultKind::Crash | FaultKind::CrashSeveral => true,
+            FaultKind::Loss
+            | FaultKind::Duplication
+            | FaultKind::LongDelay
+            | FaultKind::Reorder
+            | FaultKind::Partition
+            | FaultKind::PartialPartition
+            | FaultKind::OneWayCut => false,
+        }
+    }
+
+    /// Whether the kind acts between nodes, so needs at least two.
+    pub fn needs_two_nodes(self) -> bool {
+        match self {
+            FaultKind::Loss
+            | FaultKind::Duplication
+            | FaultKind::LongDelay
+            | FaultKind::Partition
+            | FaultKind::PartialPartition
+            | FaultKind::OneWayCut
+            | FaultKind::CrashSeveral => true,
+            FaultKind::Reorder | FaultKind::Crash => false,
+        }
+    }
+}
+
 /// A set of fault kinds (bits of the kind table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FaultSet(u32);
@@ -187,6 +216,8 @@ pub enum Layout {
     Uniform,
     /// Each node plays a random non-empty set of roles; every role is played.
     Mixed,
+    /// Each node plays exactly one role; every role is played.
+    Dedicated,
 }
 
 impl Named for Layout {
@@ -201,6 +232,11 @@ impl Named for Layout {
             name: "mixed",
             about: "each node plays a random set of roles",
         },
+        NameRow {
+            value: Layout::Dedicated,
+            name: "dedicated",
+            about: "each node plays one role",
+        },
     ];
 }
 
@@ -209,6 +245,9 @@ impl Named for Layout {
 pub enum Weather {
     /// No faults at all.
     Calm,
+    /// One to three kinds alone, up to four episodes each: a kind's own bugs
+    /// and those of a pair, with nothing else in the way.
+    Squall,
     /// A third of the kinds on, one or two episodes each.
     Breezy,
     /// Two thirds of the kinds on, up to six episodes each.
@@ -221,6 +260,11 @@ impl Named for Weather {
             value: Weather::Calm,
             name: "calm",
             about: "no faults",
+        },
+        NameRow {
+            value: Weather::Squall,
+            name: "squall",
+            about: "one to three fault kinds alone",
         },
         NameRow {
             value: Weather::Breezy,
@@ -272,7 +316,7 @@ impl Named for PartitionShape {
 /// How long a crashed node stays down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outage {
-    /// 1 to 20 ticks: a restart in the middle of a round.
+    /// Up to half a message delay: a restart in the middle of a round.
     Blip,
     /// 20 to 200 ticks.
     Short,
@@ -289,7 +333,7 @@ impl Named for Outage {
         NameRow {
             value: Outage::Blip,
             name: "blip",
-            about: "down 1 to 20 ticks",
+            about: "down for up to half a message delay",
         },
         NameRow {
             value: Outage::Short,
@@ -315,15 +359,17 @@ impl Named for Outage {
 }
 
 impl Outage {
-    /// Ticks down, or `None` for never restarting.
-    pub fn draw(self, rng: &mut DetRng) -> Option<u64> {
+    /// Ticks down, or `None` for never restarting. A blip lasts up to half a
+    /// message delay (`delay`, the slowest link's), at least up to 5 ticks:
+    /// the node is back before the messages of the round in flight arrive.
+    pub fn draw(self, rng: &mut DetRng, delay: u64) -> Option<u64> {
         match self {
-            Outage::Blip => Some(rng.between(1, 20)),
+            Outage::Blip => Some(rng.between(1, (delay / 2).max(5))),
             Outage::Short => Some(rng.between(20, 200)),
             Outage::Long => Some(rng.between(200, 2000)),
             Outage::Mixed => {
                 let one = [Outage::Blip, Outage::Short, Outage::Long][rng.below(3) as usize];
-                one.draw(rng)
+                one.draw(rng, delay)
             }
             Outage::Forever => None,
         }
@@ -370,15 +416,76 @@ pub struct Partitions {
     pub episodes: Episodes,
 }
 
+/// Which nodes crash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrashTargets {
+    /// Any node.
+    Any,
+    /// Nodes no client sends requests to: a crash there loses no client's
+    /// request, only the node's own state (the servers behind the front ends).
+    Bystanders,
+    /// Nodes playing this row of the protocol's role table.
+    Role(usize),
+}
+
+impl CrashTargets {
+    fn draw(rng: &mut DetRng, roles: usize) -> CrashTargets {
+        match rng.below(5) {
+            0 => CrashTargets::Any,
+            1..=3 => CrashTargets::Bystanders,
+            _ => CrashTargets::Role(rng.below(roles as u64) as usize),
+        }
+    }
+
+    fn describe(self, roles: &[&str]) -> String {
+        match self {
+            CrashTargets::Any => "any node".into(),
+            CrashTargets::Bystanders => "bystanders".into(),
+            CrashTargets::Role(row) => format!("{}s", roles.get(row).unwrap_or(&"?")),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Crashes {
     pub episodes: u64,
     pub outage: Outage,
+    pub targets: CrashTargets,
+    /// Times each crashed node goes down in a row (1: once; more: it flaps,
+    /// back up for a moment between outages).
+    pub repeats: u64,
+}
+
+impl Crashes {
+    fn draw(rng: &mut DetRng, episodes: u64, roles: usize) -> Crashes {
+        // Blips (a restart in the middle of a round) are the outage that finds
+        // forgotten state; they come up most often.
+        let outage = [
+            Outage::Blip,
+            Outage::Blip,
+            Outage::Blip,
+            Outage::Blip,
+            Outage::Blip,
+            Outage::Blip,
+            Outage::Short,
+            Outage::Long,
+            Outage::Mixed,
+            Outage::Forever,
+        ][rng.below(10) as usize];
+        Crashes {
+            episodes,
+            outage,
+            targets: CrashTargets::draw(rng, roles),
+            repeats: [1, 2, 5, 10][rng.below(4) as usize],
+        }
+    }
 }
 
 /// Everything a seed decides before its schedule. `None` means off.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SwarmOptions {
+    /// The protocol's role names (for crash targets).
+    pub roles: Vec<&'static str>,
     pub nodes: usize,
     pub layout: Layout,
     pub weather: Weather,
@@ -404,95 +511,158 @@ pub struct SwarmOptions {
 const NODE_COUNTS: [usize; 8] = [2, 3, 3, 4, 5, 5, 6, 7];
 
 impl SwarmOptions {
-    /// The options of `seed`. `nodes` overrides the drawn node count; kinds
-    /// outside `allowed` are off.
-    pub fn draw(seed: u64, nodes: Option<usize>, allowed: FaultSet) -> SwarmOptions {
+    /// The options of `seed` for a protocol with these roles (its role
+    /// table's names). `nodes` overrides the drawn node count; kinds outside
+    /// `allowed` are off.
+    pub fn draw(
+        seed: u64,
+        roles: &[&'static str],
+        nodes: Option<usize>,
+        allowed: FaultSet,
+    ) -> SwarmOptions {
         let mut rng = Part::Options.rng(seed);
         let r = &mut rng;
         let drawn_nodes = NODE_COUNTS[r.below(NODE_COUNTS.len() as u64) as usize];
         let nodes = nodes.unwrap_or(drawn_nodes);
-        let layout = pick::<Layout>(r);
+        let layout = [
+            Layout::Uniform,
+            Layout::Mixed,
+            Layout::Dedicated,
+            Layout::Dedicated,
+        ][r.below(4) as usize];
         let weather = match r.below(8) {
             0 => Weather::Calm,
-            1..=3 => Weather::Breezy,
+            1..=3 => Weather::Squall,
+            4 | 5 => Weather::Breezy,
             _ => Weather::Storm,
         };
         let horizon = [200, 1000, 3000][r.below(3) as usize];
         let settle = [300, 1000, 2000][r.below(3) as usize];
-        let delay = if r.below(2) == 0 {
+        let delay = if r.below(4) == 0 {
             DelaySpec::Fixed(r.between(1, 20))
         } else {
             let lo = r.between(1, 10);
-            DelaySpec::Uniform([lo, lo + r.between(0, 30)])
+            DelaySpec::Uniform([lo, lo + r.between(5, 40)])
         };
         let (on_ppm, most) = match weather {
             Weather::Calm => (0, 1),
+            Weather::Squall => (0, 4),
             Weather::Breezy => (333_333, 2),
             Weather::Storm => (666_667, 6),
         };
         // Each kind: on or off, then its parameters, always all drawn.
-        let on = |r: &mut DetRng, kind: FaultKind| r.chance(on_ppm) && allowed.contains(kind);
+        // Crashes with restarts are what most durability bugs need: a little
+        // more likely than the other kinds.
+        let drawn = |r: &mut DetRng, kind: FaultKind| {
+            let ppm = if kind.is_crash() {
+                on_ppm + (1_000_000 - on_ppm) / 4
+            } else {
+                on_ppm
+            };
+            r.chance(ppm * (on_ppm > 0) as u32) && allowed.contains(kind)
+        };
         let episodes = |r: &mut DetRng| Episodes {
             count: r.between(1, most),
             duration: [(10, 100), (100, 1000), (10, 1000)][r.below(3) as usize],
         };
 
-        let loss_on = on(r, FaultKind::Loss);
+        let loss_on = drawn(r, FaultKind::Loss);
         let loss = Loss {
             ppm: [10_000, 50_000, 100_000, 300_000][r.below(4) as usize],
             lossy_links: r.between(0, 3),
             link_ppm: [300_000, 600_000, 900_000][r.below(3) as usize],
         };
-        let dup_on = on(r, FaultKind::Duplication);
+        let dup_on = drawn(r, FaultKind::Duplication);
         let duplication = [20_000, 100_000, 300_000, 500_000][r.below(4) as usize];
-        let long_on = on(r, FaultKind::LongDelay);
+        let long_on = drawn(r, FaultKind::LongDelay);
         let long_delay = LongDelay {
             max: [100, 300, 1000][r.below(3) as usize],
             widen: r.below(2) == 0,
             slow_links: r.between(0, 3),
         };
-        let reorder_on = on(r, FaultKind::Reorder);
+        let reorder_on = drawn(r, FaultKind::Reorder);
         let reorder = Reorder {
             filters: r.between(1, 3),
             max_extra: [20, 60, 200][r.below(3) as usize],
         };
-        let partition_on = on(r, FaultKind::Partition);
+        let partition_on = drawn(r, FaultKind::Partition);
         let partition = Partitions {
             shape: pick::<PartitionShape>(r),
             episodes: episodes(r),
         };
-        let partial_on = on(r, FaultKind::PartialPartition);
+        let partial_on = drawn(r, FaultKind::PartialPartition);
         let partial = episodes(r);
-        let cut_on = on(r, FaultKind::OneWayCut);
+        let cut_on = drawn(r, FaultKind::OneWayCut);
         let cut = episodes(r);
-        let crash_on = on(r, FaultKind::Crash);
-        let crash = Crashes {
-            episodes: r.between(1, most),
-            outage: pick::<Outage>(r),
-        };
-        let several_on = on(r, FaultKind::CrashSeveral);
-        let several = Crashes {
-            episodes: r.between(1, most.div_ceil(2)),
-            outage: pick::<Outage>(r),
-        };
+        let crash_on = drawn(r, FaultKind::Crash);
+        let episodes = r.between(1, most);
+        let crash = Crashes::draw(r, episodes, roles.len());
+        let several_on = drawn(r, FaultKind::CrashSeveral);
+        let episodes = r.between(1, most.div_ceil(2));
+        let several = Crashes::draw(r, episodes, roles.len());
         // Faults between nodes need two of them.
         let many = nodes >= 2;
+        let mut on = FaultSet::NONE;
+        for (kind, is_on) in [
+            (FaultKind::Loss, loss_on),
+            (FaultKind::Duplication, dup_on),
+            (FaultKind::LongDelay, long_on),
+            (FaultKind::Reorder, reorder_on),
+            (FaultKind::Partition, partition_on),
+            (FaultKind::PartialPartition, partial_on),
+            (FaultKind::OneWayCut, cut_on),
+            (FaultKind::Crash, crash_on),
+            (FaultKind::CrashSeveral, several_on),
+        ] {
+            if is_on {
+                on.insert(kind);
+            }
+        }
+        if weather == Weather::Squall {
+            // One to three kinds alone, drawn last from the allowed ones.
+            // Crash kinds count twice.
+            let mut kinds: Vec<FaultKind> = allowed
+                .kinds()
+                .flat_map(|k| std::iter::repeat_n(k, 1 + k.is_crash() as usize))
+                .collect();
+            for _ in 0..r.between(1, 3) {
+                if !kinds.is_empty() {
+                    let kind = kinds[r.below(kinds.len() as u64) as usize];
+                    on.insert(kind);
+                    kinds.retain(|&k| k != kind);
+                }
+            }
+        }
+        let on = |kind: FaultKind| on.contains(kind) && (many || !kind.needs_two_nodes());
         SwarmOptions {
+            roles: roles.to_vec(),
             nodes,
             layout,
             weather,
             horizon,
             settle,
             delay,
-            loss: (loss_on && many).then_some(loss),
-            duplication: (dup_on && many).then_some(duplication),
-            long_delay: (long_on && many).then_some(long_delay),
-            reorder: reorder_on.then_some(reorder),
-            partition: (partition_on && many).then_some(partition),
-            partial_partition: (partial_on && many).then_some(partial),
-            one_way_cut: (cut_on && many).then_some(cut),
-            crash: crash_on.then_some(crash),
-            crash_several: (several_on && many).then_some(several),
+            loss: on(FaultKind::Loss).then_some(loss),
+            duplication: on(FaultKind::Duplication).then_some(duplication),
+            long_delay: on(FaultKind::LongDelay).then_some(long_delay),
+            reorder: on(FaultKind::Reorder).then_some(reorder),
+            partition: on(FaultKind::Partition).then_some(partition),
+            partial_partition: on(FaultKind::PartialPartition).then_some(partial),
+            one_way_cut: on(FaultKind::OneWayCut).then_some(cut),
+            crash: on(FaultKind::Crash).then_some(crash),
+            crash_several: on(FaultKind::CrashSeveral).then_some(several),
+        }
+    }
+
+    /// The longest delay of an ordinary link, before filters.
+    pub fn slowest_delay(&self) -> u64 {
+        let base = match self.delay {
+            DelaySpec::Fixed(t) => t,
+            DelaySpec::Uniform([_, hi]) => hi,
+        };
+        match self.long_delay {
+            Some(d) if d.widen => base.max(d.max),
+            _ => base,
         }
     }
 
@@ -519,6 +689,20 @@ impl SwarmOptions {
             }
         }
         set
+    }
+
+    fn describe_crashes(&self, c: &Crashes) -> String {
+        let repeats = if c.repeats > 1 {
+            format!(", each down {} times", c.repeats)
+        } else {
+            String::new()
+        };
+        format!(
+            "×{} of {} ({} outages{repeats})",
+            c.episodes,
+            c.targets.describe(&self.roles),
+            c.outage.name()
+        )
     }
 
     /// One kind's options in words.
@@ -559,16 +743,11 @@ impl SwarmOptions {
                 )
             }
             FaultKind::OneWayCut => format!("cut {}", eps(self.one_way_cut.as_ref()?)),
-            FaultKind::Crash => {
-                let c = self.crash?;
-                format!("crash ×{} ({} outages)", c.episodes, c.outage.name())
-            }
+            FaultKind::Crash => format!("crash {}", self.describe_crashes(&self.crash?)),
             FaultKind::CrashSeveral => {
-                let c = self.crash_several?;
                 format!(
-                    "crash-several ×{} ({} outages)",
-                    c.episodes,
-                    c.outage.name()
+                    "crash-several {}",
+                    self.describe_crashes(&self.crash_several?)
                 )
             }
         })
@@ -611,6 +790,8 @@ impl fmt::Display for SwarmOptions {
 mod tests {
     use super::*;
 
+    const ROLES: &[&str] = &["proposer", "acceptor", "learner"];
+
     #[test]
     fn tables_are_sound() {
         crate::named::assert_table_sound::<FaultKind>();
@@ -639,11 +820,11 @@ mod tests {
     #[test]
     fn options_are_a_function_of_the_seed() {
         for seed in 0..200 {
-            let a = SwarmOptions::draw(seed, None, FaultSet::all());
-            assert_eq!(a, SwarmOptions::draw(seed, None, FaultSet::all()));
+            let a = SwarmOptions::draw(seed, ROLES, None, FaultSet::all());
+            assert_eq!(a, SwarmOptions::draw(seed, ROLES, None, FaultSet::all()));
             assert_eq!(
                 a.to_string(),
-                SwarmOptions::draw(seed, None, FaultSet::all()).to_string()
+                SwarmOptions::draw(seed, ROLES, None, FaultSet::all()).to_string()
             );
         }
     }
@@ -654,10 +835,12 @@ mod tests {
         let mut calm = 0;
         let mut storms = 0;
         for seed in 0..500 {
-            let all = SwarmOptions::draw(seed, Some(5), FaultSet::all());
-            let narrow = SwarmOptions::draw(seed, Some(5), crash);
+            let all = SwarmOptions::draw(seed, ROLES, Some(5), FaultSet::all());
+            let narrow = SwarmOptions::draw(seed, ROLES, Some(5), crash);
             assert!(narrow.kinds().kinds().all(|k| k == FaultKind::Crash));
-            assert_eq!(narrow.crash, all.crash);
+            if all.weather != Weather::Squall {
+                assert_eq!(narrow.crash, all.crash);
+            }
             assert_eq!(
                 (narrow.nodes, narrow.layout, narrow.horizon, narrow.delay),
                 (all.nodes, all.layout, all.horizon, all.delay)

@@ -11,15 +11,14 @@
 
 use super::artefact::{WriteStatus, reproduce_command, write_artefact};
 use super::generate::{Target, generate};
+use super::judge::run_and_judge;
 use super::progress::Progress;
 use super::report::{CheckLine, Finding, INVALID, ShrunkScenario, Summary};
 use super::shard::Shard;
 use super::shrink::shrink;
 use crate::check::{CheckReport, CheckVerdict};
 use crate::named::Named;
-use crate::run::run;
 use crate::scenario::{Scenario, ScenarioSpec};
-use crate::trace::TraceOutput;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -237,8 +236,8 @@ fn examine(plan: &SweepPlan, seed: u64) -> SeedResult {
         problems: Vec::new(),
     };
     let mut created = Vec::new();
-    let verdicts = match judge_spec(&generated.spec, &source) {
-        Ok(checks) => checks,
+    let scenario = match Scenario::from_spec(generated.spec.clone(), &source) {
+        Ok(scenario) => scenario,
         Err(e) => {
             finding.problems.push(format!("{INVALID}: {e}"));
             write(plan, &file, &generated.spec, &mut finding, &mut created);
@@ -248,6 +247,7 @@ fn examine(plan: &SweepPlan, seed: u64) -> SeedResult {
             };
         }
     };
+    let verdicts = run_and_judge(&scenario).checks;
     let line = |c: &CheckReport| CheckLine {
         check: c.check.name().to_string(),
         reason: c
@@ -273,22 +273,16 @@ fn examine(plan: &SweepPlan, seed: u64) -> SeedResult {
         };
     }
     if write(plan, &file, &generated.spec, &mut finding, &mut created) {
-        // The file as written must fail the same way.
+        // The file as written must be this scenario: validated, it gives the
+        // same spec, so the same run (runs are deterministic) and verdicts.
         let text = std::fs::read_to_string(&file).unwrap_or_default();
-        let again = Scenario::parse(&text, &source)
-            .map_err(|e| e.to_string())
-            .and_then(|s| judge_spec(&s.spec, &source));
-        let same = again.as_ref().is_ok_and(|a| {
-            a.iter().map(|c| (c.check, c.verdict)).collect::<Vec<_>>()
-                == verdicts
-                    .iter()
-                    .map(|c| (c.check, c.verdict))
-                    .collect::<Vec<_>>()
+        let same = Scenario::parse(&text, &source).is_ok_and(|again| {
+            serde_json::to_string(&again.spec).ok() == serde_json::to_string(&scenario.spec).ok()
         });
         if !same {
             finding
                 .problems
-                .push("the written scenario does not reproduce these verdicts".into());
+                .push("the written scenario does not read back as the scenario that ran".into());
         }
     }
     if let (Some(budget), Some(first)) = (
@@ -321,13 +315,6 @@ fn examine(plan: &SweepPlan, seed: u64) -> SeedResult {
         finding: Some(finding),
         created,
     }
-}
-
-/// Validates and runs a spec; the checks' reports.
-fn judge_spec(spec: &ScenarioSpec, source: &str) -> Result<Vec<CheckReport>, String> {
-    let scenario = Scenario::from_spec(spec.clone(), source).map_err(|e| e.to_string())?;
-    let (report, _) = run(&scenario, TraceOutput::new()).map_err(|e| e.to_string())?;
-    Ok(report.checks)
 }
 
 /// Writes a scenario file when the plan has a directory; whether it is there.
