@@ -12,6 +12,8 @@ pub enum Suite {
     Engine,
     /// The linearizability checker on the Porcupine histories.
     Checker,
+    /// Fuzz sweeps: seeds per second with 1 and 2 jobs.
+    Fuzz,
     /// Both.
     All,
 }
@@ -57,6 +59,9 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
     if matches!(args.suite, Suite::Checker | Suite::All) {
         results.extend(checker::checker_cases(&data, args.runs));
     }
+    if matches!(args.suite, Suite::Fuzz | Suite::All) {
+        results.extend(crate::bench::fuzz::cases(args.runs));
+    }
     if let Some(secs) = args.c50
         && let Some(r) = checker::c50_bad_every_key(&data, Duration::from_secs(secs))
     {
@@ -67,11 +72,13 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
             println!("{}", serde_json::to_string(r).expect("results serialise"));
         } else {
             println!(
-                "{:<48} {:>9} events {:>10.4} s {:>12.0} events/s  (median of {})",
+                "{:<48} {:>9} {} {:>10.4} s {:>12.0} {}/s  (median of {})",
                 r.name,
                 r.events,
+                r.unit,
                 r.seconds,
                 r.events_per_sec,
+                r.unit,
                 r.samples.len()
             );
             for note in &r.notes {

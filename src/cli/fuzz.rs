@@ -2,6 +2,7 @@
 
 use crate::check::{CheckKind, CheckVerdict};
 use crate::fuzz::generate::Target;
+use crate::fuzz::judge::run_and_judge;
 use crate::fuzz::progress::Progress;
 use crate::fuzz::report::{self, Finding, Record, Summary};
 use crate::fuzz::shard::{Shard, ShardSource};
@@ -9,9 +10,7 @@ use crate::fuzz::shrink::{DEFAULT_MAX_RUNS, ShrinkError, shrink};
 use crate::fuzz::swarm::FaultSet;
 use crate::fuzz::sweep::{SeedRange, SweepPlan, scenario_text, shrunk_path, sweep};
 use crate::named::Named;
-use crate::run::run;
 use crate::scenario::Scenario;
-use crate::trace::TraceOutput;
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -225,14 +224,8 @@ pub fn shrink_command(args: &ShrinkArgs) -> i32 {
             }
         },
         None => {
-            let report = match run(&scenario, TraceOutput::new()) {
-                Ok((report, _)) => report,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return 2;
-                }
-            };
-            match report
+            let judged = run_and_judge(&scenario);
+            match judged
                 .checks
                 .iter()
                 .find(|c| c.verdict == CheckVerdict::Violated)
@@ -267,11 +260,7 @@ pub fn shrink_command(args: &ShrinkArgs) -> i32 {
         .out
         .clone()
         .unwrap_or_else(|| shrunk_path(&args.scenario));
-    let mut spec = shrunk.spec;
-    if !spec.name.is_empty() && !spec.name.ends_with("-shrunk") {
-        spec.name.push_str("-shrunk");
-    }
-    if let Err(e) = std::fs::write(&out, scenario_text(&spec)) {
+    if let Err(e) = std::fs::write(&out, scenario_text(&shrunk.spec)) {
         eprintln!("error: {}: cannot write: {e}", out.display());
         return 2;
     }

@@ -1,7 +1,8 @@
 //! Shrinking: make a failing scenario smaller while the same check still fails.
 //!
 //! Greedy passes over families of reductions — drop faults, filters, requests,
-//! clients, operations, nodes and roles; shorten the time limit; lower loss and
+//! clients, operations (generated ones become a script first, so single ones
+//! can go), nodes and roles; shorten the time limit; lower loss and
 //! duplication; simplify delays; drop parameters — each tried in turn on the
 //! current scenario and kept when validation accepts it and the check is still
 //! violated, until a whole pass keeps nothing (a fixpoint) or the run budget is
@@ -12,12 +13,16 @@
 
 use super::judge::run_and_judge;
 use crate::check::{CheckKind, CheckVerdict};
+use crate::history::{Action, AppendOp, Input, KvOp, RegisterOp, SetOp};
 use crate::named::Named;
 use crate::protocols::ProtocolKind;
+use crate::run::simulate;
 use crate::scenario::{
     DEFAULT_TIME_LIMIT, DelaySpec, ExpectSpec, FilterActionSpec, InputError, NodeNames, NodesSpec,
     Scenario, ScenarioSpec,
 };
+use crate::trace::TraceOutput;
+use crate::workload::{OpSpec, ScriptedOpSpec};
 use serde::{Deserialize, Serialize};
 
 /// How big a scenario is, as the shrink report counts it.
@@ -166,6 +171,16 @@ pub fn shrink(
     let mut written = current.clone();
     written.checks = written_checks;
     written.expect = written_expect;
+    if !written.name.is_empty() && !written.name.ends_with("-shrunk") {
+        written.name.push_str("-shrunk");
+    }
+    written.description = format!(
+        "{} [shrunk while {} stayed violated]",
+        written.description,
+        check.name()
+    )
+    .trim_start()
+    .to_string();
     if trial.size_if_violated(&written).is_none() {
         // Cannot happen while checks do not change a run; keep the narrowed
         // list rather than write a file that does not fail.
@@ -214,11 +229,14 @@ type Family = fn(&ScenarioSpec, usize) -> Option<Option<ScenarioSpec>>;
 const FAMILIES: &[Family] = &[
     drop_every_fault,
     drop_every_filter,
+    drop_faults,
     drop_a_fault,
     drop_a_node,
     drop_a_request,
     fewer_clients,
     fewer_operations,
+    script_the_generated_operations,
+    drop_scripted_operations,
     drop_a_scripted_operation,
     drop_a_filter,
     shorter_time_limit,
@@ -306,14 +324,16 @@ fn drop_a_request(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>>
 }
 
 fn fewer_clients(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>> {
-    let clients = spec.workload.as_ref().map_or(0, |w| w.clients);
+    let Some(clients) = spec.workload.as_ref().map(|w| w.clients) else {
+        return (i == 0).then_some(None);
+    };
     let target = match i {
         0 => clients / 2,
         1 => clients.saturating_sub(1),
         _ => return None,
     };
     Some(with(spec, |s| {
-        let w = s.workload.as_mut().expect("clients > 0 means a workload");
+        let w = s.workload.as_mut().expect("checked above");
         if target == 0 || target >= clients {
             return false;
         }
@@ -342,6 +362,93 @@ fn fewer_operations(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec
         g.stop -= cut;
         true
     }))
+}
+
+/// Replaces generated operations by a script of the operations the run
+/// invoked, at the times it invoked them, so single operations can go.
+fn script_the_generated_operations(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>> {
+    only(i, || {
+        spec.workload.as_ref()?.generate.as_ref()?;
+        let scenario = Scenario::from_spec(spec.clone(), "shrink").ok()?;
+        let (record, _) = simulate(&scenario, TraceOutput::new());
+        let history = record.history?;
+        let mut s = spec.clone();
+        let w = s.workload.as_mut()?;
+        w.generate = None;
+        w.script = history
+            .ops
+            .iter()
+            .map(|op| ScriptedOpSpec {
+                at: op.invoked.0,
+                client: format!("c{}", op.client.0),
+                node: None,
+                op: op_spec(&op.input),
+            })
+            .collect();
+        Some(s)
+    })
+}
+
+/// An operation in the scenario file's words.
+fn op_spec(input: &Input) -> OpSpec {
+    let op = |f: &str, value: Option<serde_json::Value>| OpSpec {
+        f: f.to_string(),
+        key: input.key.0.clone(),
+        value,
+        from: None,
+        to: None,
+    };
+    match &input.action {
+        Action::Register(RegisterOp::Read) => op("read", None),
+        Action::Register(RegisterOp::Write(v)) => op("write", Some((*v).into())),
+        Action::Register(RegisterOp::Cas { from, to }) => OpSpec {
+            from: Some(*from),
+            to: Some(*to),
+            ..op("cas", None)
+        },
+        Action::Kv(KvOp::Get) => op("get", None),
+        Action::Kv(KvOp::Put(v)) => op("put", Some(v.clone().into())),
+        Action::Kv(KvOp::Append(v)) => op("append", Some(v.clone().into())),
+        Action::Append(AppendOp::Append(e)) => op("append", Some((*e).into())),
+        Action::Append(AppendOp::Read) => op("read", None),
+        Action::Set(SetOp::Add(e)) => op("add", Some((*e).into())),
+        Action::Set(SetOp::Read) => op("read", None),
+    }
+}
+
+/// Scripted operations in chunks: halves, then quarters, ... then pairs.
+fn drop_scripted_operations(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>> {
+    let n = spec.workload.as_ref()?.script.len();
+    let (start, size) = chunk(n, i)?;
+    let mut s = spec.clone();
+    s.workload
+        .as_mut()
+        .expect("checked")
+        .script
+        .drain(start..start + size);
+    Some(Some(s))
+}
+
+/// Faults in chunks, as scripted operations.
+fn drop_faults(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>> {
+    let (start, size) = chunk(spec.faults.len(), i)?;
+    let mut s = spec.clone();
+    s.faults.drain(start..start + size);
+    Some(Some(s))
+}
+
+/// The `i`-th chunk of a list of `n`: chunks of n/2, then n/4, ... down to 2.
+fn chunk(n: usize, mut i: usize) -> Option<(usize, usize)> {
+    let mut size = n / 2;
+    while size >= 2 {
+        let chunks = n / size;
+        if i < chunks {
+            return Some((i * size, size));
+        }
+        i -= chunks;
+        size /= 2;
+    }
+    None
 }
 
 fn drop_a_scripted_operation(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>> {
@@ -600,7 +707,6 @@ fn drop_a_param(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>> {
 mod tests {
     use super::*;
     use crate::run::run;
-    use crate::trace::TraceOutput;
 
     fn scenario(text: &str) -> ScenarioSpec {
         Scenario::parse(text, "test").unwrap().spec
@@ -649,6 +755,32 @@ mod tests {
         spec.expect = None;
         let shrunk = shrink(&spec, "amnesia", CheckKind::Agreement, 3).unwrap();
         assert!(shrunk.runs <= 3 && shrunk.budget_exhausted);
+    }
+
+    #[test]
+    fn chunks_halve_down_to_pairs() {
+        let all: Vec<(usize, usize)> = (0..).map_while(|i| chunk(8, i)).collect();
+        assert_eq!(all, [(0, 4), (4, 4), (0, 2), (2, 2), (4, 2), (6, 2)]);
+        assert_eq!(chunk(3, 0), None);
+    }
+
+    #[test]
+    fn a_scripted_workload_runs_as_the_generated_one_did() {
+        let spec = scenario(include_str!(
+            "../../scenarios/primary-backup/async-failover-loses-writes.json"
+        ));
+        let scripted = script_the_generated_operations(&spec, 0).unwrap().unwrap();
+        let history = |s: &ScenarioSpec| {
+            let scenario = Scenario::from_spec(s.clone(), "t").unwrap();
+            let (record, _) = simulate(&scenario, TraceOutput::new());
+            let h = record.history.unwrap();
+            h.ops
+                .iter()
+                .map(|op| (op.invoked, op.client, op.input.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert!(scripted.workload.as_ref().unwrap().generate.is_none());
+        assert_eq!(history(&scripted), history(&spec));
     }
 
     #[test]
