@@ -559,13 +559,14 @@ fn drop_a_node(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>> {
             _ => false,
         });
     s.filters.retain_mut(|f| {
-        for side in [&mut f.matches.from, &mut f.matches.to] {
-            if let Some(names) = side {
-                match without(names) {
-                    Some(rest) => *names = rest,
-                    // It matched only the dropped node: it matches nothing now.
-                    None => return false,
-                }
+        for names in [&mut f.matches.from, &mut f.matches.to]
+            .into_iter()
+            .flatten()
+        {
+            match without(names) {
+                Some(rest) => *names = rest,
+                // It matched only the dropped node: it matches nothing now.
+                None => return false,
             }
         }
         true
@@ -676,7 +677,7 @@ fn weaker_filter(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>> 
     spec.filters.get(k)?;
     Some(with(spec, |s| {
         let f = &mut s.filters[k];
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             match &mut f.action {
                 FilterActionSpec::Delay(d) if *d > 1 => {
                     *d /= 2;
