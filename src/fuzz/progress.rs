@@ -27,12 +27,10 @@ impl Progress {
         let mode = if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} seeds  {per_sec}  {msg}  ETA {eta}",
-                )
-                .expect("a valid template"),
+                ProgressStyle::with_template("{bar:30} {pos}/{len} seeds  {msg}  ETA {eta}")
+                    .expect("a valid template"),
             );
-            bar.set_message("0 violating");
+            bar.set_message("0 seeds/s  0 violating");
             Mode::Bar(bar)
         } else {
             Mode::Lines {
@@ -58,8 +56,9 @@ impl Progress {
     pub fn update(&mut self, done: u64, violating: u64) {
         match &mut self.mode {
             Mode::Bar(bar) => {
+                let rate = done as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
                 bar.set_position(done);
-                bar.set_message(format!("{violating} violating"));
+                bar.set_message(format!("{rate:.0} seeds/s  {violating} violating"));
             }
             Mode::Lines { last } => {
                 if last.elapsed() >= PLAIN_EVERY {
