@@ -8,6 +8,8 @@ pub struct BenchResult {
     pub name: String,
     /// Work done per run: engine events, or history events for checker cases.
     pub events: u64,
+    /// What `events` counts: "events", or "seeds" for fuzz sweeps.
+    pub unit: String,
     /// Median wall-clock seconds per run.
     pub seconds: f64,
     pub events_per_sec: f64,
@@ -36,6 +38,7 @@ impl BenchResult {
         BenchResult {
             name: name.into(),
             events,
+            unit: "events".into(),
             seconds,
             events_per_sec: if seconds > 0.0 {
                 events as f64 / seconds
@@ -164,5 +167,83 @@ pub mod engine {
                 BenchResult::from_samples(*name, events, samples)
             })
             .collect()
+    }
+}
+
+/// Fuzz sweep cases: seeds per second of a standard sweep (primary-backup, 5
+/// nodes, swarm faults, every check), with 1 and 2 jobs.
+pub mod fuzz {
+    use super::BenchResult;
+    use crate::fuzz::generate::{Target, generate};
+    use crate::fuzz::judge::run_and_judge;
+    use crate::fuzz::progress::Progress;
+    use crate::fuzz::swarm::FaultSet;
+    use crate::fuzz::sweep::{SeedRange, SweepPlan, sweep};
+    use crate::scenario::Scenario;
+    use std::time::Instant;
+
+    /// (variant, seeds per run).
+    pub const CASES: &[(&str, u64)] = &[("sync", 2000), ("async", 500)];
+
+    pub fn cases(runs: usize) -> Vec<BenchResult> {
+        let mut results = Vec::new();
+        for &(variant, seeds) in CASES {
+            let target = Target::new("primary-backup", Some(variant), Some(5), FaultSet::all())
+                .expect("a known protocol and variant");
+            let operations = mean_operations(&target, 200);
+            let mut single = None;
+            for jobs in [1, 2] {
+                let plan = SweepPlan {
+                    target: target.clone(),
+                    seeds: SeedRange {
+                        start: 0,
+                        end: seeds,
+                    },
+                    shard: None,
+                    jobs,
+                    stop_after: None,
+                    out_dir: None,
+                    shrink_runs: None,
+                };
+                let mut samples = Vec::with_capacity(runs);
+                let mut violating = 0;
+                for _ in 0..runs.max(1) {
+                    let start = Instant::now();
+                    let summary = sweep(&plan, &mut Progress::off(), |_| {});
+                    samples.push(start.elapsed().as_secs_f64());
+                    violating = summary.violating_seeds;
+                }
+                let mut r = BenchResult::from_samples(
+                    format!("fuzz/primary-backup-{variant}-5-nodes-jobs-{jobs}"),
+                    seeds,
+                    samples,
+                );
+                r.unit = "seeds".into();
+                r.notes.push(format!(
+                    "{operations:.0} client operations per seed on average; {violating} of \
+                     {seeds} seeds violate a check"
+                ));
+                match single {
+                    None => single = Some(r.events_per_sec),
+                    Some(one) => r.notes.push(format!(
+                        "speedup over 1 job: {:.2}x",
+                        r.events_per_sec / one
+                    )),
+                }
+                results.push(r);
+            }
+        }
+        results
+    }
+
+    /// Mean client operations per seed over the first `seeds` seeds.
+    fn mean_operations(target: &Target, seeds: u64) -> f64 {
+        let total: usize = (0..seeds)
+            .map(|seed| {
+                let spec = generate(target, seed).spec;
+                Scenario::from_spec(spec, "bench").map_or(0, |s| run_and_judge(&s).operations)
+            })
+            .sum();
+        total as f64 / seeds as f64
     }
 }

@@ -15,7 +15,9 @@ Examples:
   parliament judge amnesia.jsonl
   parliament list
   parliament protocols
-  parliament bench";
+  parliament bench
+  parliament fuzz --protocol basic-paxos --variant forget-promise --shrink
+  parliament shrink fuzz-out/basic-paxos-forget-promise-seed-17.json --check agreement";
 
 #[derive(Parser, Debug)]
 #[command(name = "parliament", version, about = ABOUT, after_help = EXAMPLES)]
@@ -40,6 +42,12 @@ enum Command {
     Check(cli::check::CheckArgs),
     /// Measure engine and checker speed.
     Bench(cli::bench::BenchArgs),
+    /// Generate scenarios from seeds, run them in parallel, keep every failure.
+    Fuzz(cli::fuzz::FuzzArgs),
+    /// Make a failing scenario smaller while the same check still fails.
+    Shrink(cli::fuzz::ShrinkArgs),
+    /// Merge the --json reports of a fuzz sweep's shards into one report.
+    FuzzMerge(cli::fuzz::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +68,9 @@ fn main() -> ExitCode {
         Command::Protocols(args) => cli::list::protocols_command(args),
         Command::Check(args) => cli::check::run(args),
         Command::Bench(args) => cli::bench::bench_command(args),
+        Command::Fuzz(args) => cli::fuzz::fuzz_command(args),
+        Command::Shrink(args) => cli::fuzz::shrink_command(args),
+        Command::FuzzMerge(args) => cli::fuzz::merge_command(args),
     };
     ExitCode::from(code.clamp(0, 255) as u8)
 }

@@ -22,6 +22,9 @@ pub mod stream {
     pub const FAULTS: u64 = 2;
     pub const WORKLOAD: u64 = 3;
     pub const DISK: u64 = 4;
+    /// `parliament fuzz`: drawing a scenario from a seed. Its parts use
+    /// `SWARM + k` for small k (see `fuzz::swarm::Part`), far from the others.
+    pub const SWARM: u64 = 1 << 16;
     pub const NODE_BASE: u64 = 1 << 32;
 }
 

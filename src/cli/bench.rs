@@ -21,7 +21,9 @@ pub enum Suite {
     /// The checker on generated register histories of 10^4, 3·10^4 and 10^5
     /// operations, with and without 2% `info` (about a minute with 5 runs).
     CheckerLarge,
-    /// Engine and checker (not checker-large).
+    /// Fuzz sweeps: seeds per second with 1 and 2 jobs.
+    Fuzz,
+    /// Engine, checker and fuzz (not checker-large).
     All,
 }
 
@@ -112,7 +114,7 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
         None
     };
     let generated: &[GeneratedCase] = match args.suite {
-        Suite::Engine => &[],
+        Suite::Engine | Suite::Fuzz => &[],
         Suite::Checker | Suite::All => &GENERATED_CASES[..2],
         Suite::CheckerLarge => &GENERATED_CASES,
     };
@@ -131,6 +133,9 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
     }
     for &case in generated {
         report(vec![generated_in_child(case, args.runs)]);
+    }
+    if matches!(args.suite, Suite::Fuzz | Suite::All) {
+        report(crate::bench::fuzz::cases(args.runs));
     }
     if let Some(secs) = args.c50 {
         match checker::c50_bad_every_key(&data, Duration::from_secs(secs)) {
@@ -183,11 +188,13 @@ fn print_result(r: &BenchResult, json: bool) {
         return;
     }
     println!(
-        "{:<48} {:>9} events {:>10.4} s {:>12.0} events/s  (median of {})",
+        "{:<48} {:>9} {} {:>10.4} s {:>12.0} {}/s  (median of {})",
         r.name,
         r.events,
+        r.unit,
         r.seconds,
         r.events_per_sec,
+        r.unit,
         r.samples.len()
     );
     for note in &r.notes {

@@ -2,5 +2,6 @@
 
 pub mod bench;
 pub mod check;
+pub mod fuzz;
 pub mod list;
 pub mod run;

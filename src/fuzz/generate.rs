@@ -1,0 +1,824 @@
+//! From a seed to a whole scenario: the swarm options, then the nodes and
+//! their roles, the load (scripted proposals or a data workload), the network,
+//! the fault schedule and the message filters — built as a [`ScenarioSpec`]
+//! value, so a generated scenario is an ordinary scenario file.
+//!
+//! Nothing here names a protocol: roles come from the protocol's role table,
+//! what it serves from its info, message kinds from its kind table, and which
+//! nodes take proposals from validation itself (a probe scenario per node).
+
+use super::swarm::{CrashTargets, Crashes, Layout, Part, PartitionShape, SwarmOptions};
+use crate::history::ModelKind;
+use crate::named::Named;
+use crate::protocol::Serves;
+use crate::protocols::{ProtocolInfo, ProtocolKind};
+use crate::rng::{DetRng, PPM};
+use crate::scenario::{
+    CutSpec, DelaySpec, FaultSpec, FilterActionSpec, FilterSpec, KindNames, LimitsSpec, LinkSpec,
+    MatchSpec, NetworkSpec, NodeNames, NodeSpec, NodesSpec, RequestSpec, Scenario, ScenarioSpec,
+};
+use crate::workload::{GenerateSpec, WorkloadSpec};
+
+/// At most this many events per generated run: a storm of duplicates cannot
+/// make one seed take seconds.
+pub const EVENT_LIMIT: u64 = 20_000;
+
+/// What a sweep generates scenarios for.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub protocol: ProtocolKind,
+    pub info: ProtocolInfo,
+    /// The variant's name as its table writes it.
+    pub variant: &'static str,
+    /// Fixed node count; `None` draws one per seed.
+    pub nodes: Option<usize>,
+    /// The fault kinds seeds may switch on.
+    pub faults: super::swarm::FaultSet,
+}
+
+impl Target {
+    /// A target for `protocol` (by name) and `variant` (default: the first).
+    pub fn new(
+        protocol: &str,
+        variant: Option<&str>,
+        nodes: Option<usize>,
+        faults: super::swarm::FaultSet,
+    ) -> Result<Target, String> {
+        let kind = ProtocolKind::from_name(protocol).ok_or_else(|| {
+            format!(
+                "unknown protocol {protocol:?}; expected one of: {}",
+                ProtocolKind::expected()
+            )
+        })?;
+        let info = kind.info();
+        let variant = match variant {
+            None => info.variants[0].0,
+            Some(v) => info
+                .variants
+                .iter()
+                .find(|(name, _)| *name == v)
+                .map(|(name, _)| *name)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = info.variants.iter().map(|r| r.0).collect();
+                    format!(
+                        "unknown variant {v:?} of {protocol}; expected one of: {}",
+                        names.join(", ")
+                    )
+                })?,
+        };
+        if let Some(n) = nodes
+            && !(1..=crate::scenario::limits::MAX_NODES).contains(&n)
+        {
+            return Err(format!(
+                "--nodes {n}: between 1 and {} nodes",
+                crate::scenario::limits::MAX_NODES
+            ));
+        }
+        Ok(Target {
+            protocol: kind,
+            info,
+            variant,
+            nodes,
+            faults,
+        })
+    }
+
+    /// `basic-paxos-forget-promise-seed-17`: the generated scenario's name and
+    /// the stem of its file.
+    pub fn scenario_name(&self, seed: u64) -> String {
+        format!("{}-{}-seed-{seed}", self.protocol.name(), self.variant)
+    }
+}
+
+/// A generated scenario and the options it was drawn with.
+#[derive(Clone, Debug)]
+pub struct Generated {
+    pub spec: ScenarioSpec,
+    pub options: SwarmOptions,
+}
+
+/// The scenario of `seed`: a pure function of the target and the seed.
+pub fn generate(target: &Target, seed: u64) -> Generated {
+    let roles: Vec<&'static str> = target.info.roles.iter().map(|r| r.0).collect();
+    let mut options = SwarmOptions::draw(seed, &roles, target.nodes, target.faults);
+    let n = options.nodes;
+    let names: Vec<String> = (1..=n).map(|i| format!("N{i}")).collect();
+    let nodes = draw_nodes(target, &mut options, &names, &mut Part::Roles.rng(seed));
+
+    let mut spec = ScenarioSpec {
+        name: target.scenario_name(seed),
+        description: String::new(),
+        protocol: target.protocol.name().to_string(),
+        variant: Some(target.variant.to_string()),
+        seed,
+        nodes: NodesSpec::List(nodes),
+        params: serde_json::Map::new(),
+        network: NetworkSpec::default(),
+        disk: None,
+        faults: Vec::new(),
+        filters: Vec::new(),
+        requests: Vec::new(),
+        workload: None,
+        limits: LimitsSpec {
+            time: Some(options.horizon + options.settle),
+            events: Some(EVENT_LIMIT),
+        },
+        checks: Vec::new(),
+        expect: None,
+    };
+
+    // The load, and the times the protocol is busy, where faults cluster.
+    let busy = match target.info.serves {
+        Serves::Proposals => {
+            spec.requests = draw_proposals(target, &spec, &options, &mut Part::Load.rng(seed));
+            // Each node's first request: where a round starts.
+            let mut first: Vec<(&str, u64)> = Vec::new();
+            for r in &spec.requests {
+                if !first.iter().any(|(n, _)| *n == r.node) {
+                    first.push((&r.node, r.at));
+                }
+            }
+            first.into_iter().map(|(_, at)| at).collect()
+        }
+        Serves::Data => {
+            spec.workload = Some(draw_workload(&options, &mut Part::Load.rng(seed)));
+            Vec::new()
+        }
+    };
+    let at = BusyTimes {
+        busy,
+        horizon: options.horizon,
+        reach: 2 * options.slowest_delay().max(10),
+    };
+
+    spec.network = draw_network(&options, &names, &mut Part::Links.rng(seed));
+    let mut faults = draw_network_schedule(&options, &names, &at, seed);
+    faults.extend(draw_crashes(target, &spec, &options, &names, &at, seed));
+    // Stable: faults at one time keep the order they were drawn in (a heal
+    // before the partition that follows it).
+    faults.sort_by_key(|f| f.at);
+    spec.faults = faults;
+    spec.filters = draw_filters(target, &options, &names, &at, &mut Part::Filters.rng(seed));
+    spec.description = format!("parliament fuzz seed {seed}: {options}");
+    Generated { spec, options }
+}
+
+/// Node specs: default roles everywhere, a random mix of roles, or one role
+/// per node (every role played in the last two). A layout the protocol
+/// refuses falls back to default roles.
+fn draw_nodes(
+    target: &Target,
+    options: &mut SwarmOptions,
+    names: &[String],
+    rng: &mut DetRng,
+) -> Vec<NodeSpec> {
+    let uniform: Vec<NodeSpec> = names
+        .iter()
+        .map(|name| NodeSpec {
+            name: name.clone(),
+            roles: Vec::new(),
+        })
+        .collect();
+    let roles = &target.info.roles;
+    let r = roles.len();
+    if r < 2 {
+        options.layout = Layout::Uniform;
+        return uniform;
+    }
+    let mut masks: Vec<u64> = match options.layout {
+        Layout::Uniform => return uniform,
+        Layout::Mixed => names.iter().map(|_| rng.between(1, (1 << r) - 1)).collect(),
+        Layout::Dedicated => {
+            let mut rows: Vec<usize> = (0..r).collect();
+            shuffle(&mut rows, rng);
+            (0..names.len())
+                .map(|i| 1 << rows.get(i).copied().unwrap_or(rng.below(r as u64) as usize))
+                .collect()
+        }
+    };
+    for row in 0..r {
+        if !masks.iter().any(|m| m >> row & 1 == 1) {
+            let k = names.len();
+            masks[row % k] |= 1 << row;
+        }
+    }
+    let layout: Vec<NodeSpec> = names
+        .iter()
+        .zip(&masks)
+        .map(|(name, mask)| NodeSpec {
+            name: name.clone(),
+            roles: (0..r)
+                .filter(|row| mask >> row & 1 == 1)
+                .map(|row| roles[row].0.to_string())
+                .collect(),
+        })
+        .collect();
+    if validates(target, &layout, Vec::new()) {
+        layout
+    } else {
+        options.layout = Layout::Uniform;
+        uniform
+    }
+}
+
+/// The nodes a crash kind may pick (indices), never empty: when the wanted
+/// ones do not exist, any node.
+fn crash_targets(targets: CrashTargets, info: &ProtocolInfo, spec: &ScenarioSpec) -> Vec<usize> {
+    let NodesSpec::List(nodes) = &spec.nodes else {
+        unreachable!("generated nodes are a list")
+    };
+    let plays = |node: &NodeSpec, row: usize| {
+        if node.roles.is_empty() {
+            info.default_roles.contains(&row)
+        } else {
+            node.roles.iter().any(|r| r == info.roles[row].0)
+        }
+    };
+    let contacted = |node: &NodeSpec| {
+        spec.requests.iter().any(|r| r.node == node.name)
+            || spec.workload.as_ref().is_some_and(|w| {
+                w.nodes
+                    .as_ref()
+                    .is_none_or(|list| list.contains(&node.name))
+            })
+    };
+    let wanted: Vec<usize> = (0..nodes.len())
+        .filter(|&i| match targets {
+            CrashTargets::Any => true,
+            CrashTargets::Bystanders => !contacted(&nodes[i]),
+            CrashTargets::Role(row) => plays(&nodes[i], row),
+        })
+        .collect();
+    if wanted.is_empty() {
+        (0..nodes.len()).collect()
+    } else {
+        wanted
+    }
+}
+
+/// Whether the protocol accepts these nodes and requests (and nothing else).
+fn validates(target: &Target, nodes: &[NodeSpec], requests: Vec<RequestSpec>) -> bool {
+    let probe = ScenarioSpec {
+        name: String::new(),
+        description: String::new(),
+        protocol: target.protocol.name().to_string(),
+        variant: Some(target.variant.to_string()),
+        seed: 0,
+        nodes: NodesSpec::List(nodes.to_vec()),
+        params: serde_json::Map::new(),
+        network: NetworkSpec::default(),
+        disk: None,
+        faults: Vec::new(),
+        filters: Vec::new(),
+        requests,
+        workload: None,
+        limits: LimitsSpec::default(),
+        checks: Vec::new(),
+        expect: None,
+    };
+    Scenario::from_spec(probe, "probe").is_ok()
+}
+
+/// Scripted proposals: one to four nodes that take requests each propose a
+/// value of their own, close together or spread out, some again later.
+fn draw_proposals(
+    target: &Target,
+    spec: &ScenarioSpec,
+    options: &SwarmOptions,
+    rng: &mut DetRng,
+) -> Vec<RequestSpec> {
+    let NodesSpec::List(nodes) = &spec.nodes else {
+        unreachable!("generated nodes are a list")
+    };
+    let mut takers: Vec<&str> = nodes
+        .iter()
+        .filter(|n| {
+            validates(
+                target,
+                nodes,
+                vec![RequestSpec {
+                    at: 0,
+                    node: n.name.clone(),
+                    propose: Some("v".into()),
+                }],
+            )
+        })
+        .map(|n| n.name.as_str())
+        .collect();
+    let wanted = [1, 2, 2, 2, 3, 3, 4, 4][rng.below(8) as usize];
+    // How far apart the proposals start, mostly within a few message delays
+    // of each other: duelling proposers.
+    let d = options.slowest_delay();
+    let spread = [0, d / 2, d, 2 * d, options.horizon / 2][rng.below(5) as usize];
+    shuffle(&mut takers, rng);
+    // Leave a node without requests when there are three or more: one no
+    // client depends on (a bystander, for crash targets).
+    let wanted = wanted.min(if takers.len() >= 3 {
+        takers.len() - 1
+    } else {
+        takers.len()
+    });
+    let mut requests = Vec::new();
+    let mut value = 0;
+    for node in takers.into_iter().take(wanted) {
+        let at = rng.below(spread + 1);
+        value += 1;
+        requests.push(RequestSpec {
+            at,
+            node: node.to_string(),
+            propose: Some(format!("v{value}")),
+        });
+        if rng.below(4) == 0 {
+            value += 1;
+            requests.push(RequestSpec {
+                at: at + rng.between(50, options.horizon.max(50)),
+                node: node.to_string(),
+                propose: Some(format!("v{value}")),
+            });
+        }
+    }
+    requests.sort_by_key(|r| r.at);
+    requests
+}
+
+/// A data workload: a random model, a few clients generating operations
+/// until the horizon (or half of it).
+fn draw_workload(options: &SwarmOptions, rng: &mut DetRng) -> WorkloadSpec {
+    let model = ModelKind::ALL[rng.below(ModelKind::ALL.len() as u64) as usize];
+    let clients = rng.between(1, 6);
+    // A few round trips of the slowest link: clients give up when something
+    // is wrong, rarely when it is merely slow.
+    let timeout = rng.between(4, 10) * options.slowest_delay().max(5);
+    let retries = rng.between(0, 3) as u32;
+    let delay = rng.between(1, 3);
+    let keys = rng.between(1, 4);
+    let reads = [0.2, 0.4, 0.6][rng.below(3) as usize];
+    let cas = if rng.below(2) == 0 { 0.2 } else { 0.0 };
+    let think_lo = rng.between(1, 5);
+    let think_hi = think_lo + rng.between(0, 20);
+    // Clients stop by the horizon, between 300 and 1000 ticks: a hundred or
+    // so operations, a history the checker decides quickly.
+    let stop = if rng.below(3) == 0 {
+        options.horizon / 2
+    } else {
+        options.horizon
+    }
+    .clamp(300, 1000);
+    WorkloadSpec {
+        model: model.name().to_string(),
+        clients,
+        nodes: None,
+        timeout,
+        retries,
+        delay,
+        generate: Some(GenerateSpec {
+            keys,
+            reads,
+            cas: if model == ModelKind::Register {
+                cas
+            } else {
+                0.0
+            },
+            think: [think_lo, think_hi],
+            start: 0,
+            stop,
+        }),
+        script: Vec::new(),
+    }
+}
+
+fn probability(ppm: u32) -> f64 {
+    ppm as f64 / PPM as f64
+}
+
+/// The link model: the base delay, long delays, loss, duplication, and a few
+/// links with a delay or a loss of their own.
+fn draw_network(options: &SwarmOptions, names: &[String], rng: &mut DetRng) -> NetworkSpec {
+    let mut network = NetworkSpec {
+        delay: Some(options.delay),
+        ..NetworkSpec::default()
+    };
+    let link = |rng: &mut DetRng| {
+        let from = rng.below(names.len() as u64) as usize;
+        let to = (from + 1 + rng.below(names.len() as u64 - 1) as usize) % names.len();
+        (
+            NodeNames::One(names[from].clone()),
+            NodeNames::One(names[to].clone()),
+        )
+    };
+    if let Some(d) = options.long_delay {
+        if d.widen {
+            let lo = match options.delay {
+                DelaySpec::Fixed(t) => t,
+                DelaySpec::Uniform([lo, _]) => lo,
+            };
+            network.delay = Some(DelaySpec::Uniform([lo, d.max.max(lo)]));
+        }
+        for _ in 0..d.slow_links {
+            let (from, to) = link(rng);
+            network.links.push(LinkSpec {
+                from,
+                to,
+                delay: Some(DelaySpec::Uniform([d.max / 2, d.max])),
+                loss: None,
+                duplicate: None,
+            });
+        }
+    }
+    if let Some(l) = options.loss {
+        network.loss = probability(l.ppm);
+        for _ in 0..l.lossy_links {
+            let (from, to) = link(rng);
+            network.links.push(LinkSpec {
+                from,
+                to,
+                delay: None,
+                loss: Some(probability(l.link_ppm)),
+                duplicate: None,
+            });
+        }
+    }
+    if let Some(ppm) = options.duplication {
+        network.duplicate = probability(ppm);
+    }
+    network
+}
+
+/// Where faults fall: mostly within a few message delays of a busy moment
+/// (a round starting), else anywhere before the horizon.
+struct BusyTimes {
+    busy: Vec<u64>,
+    horizon: u64,
+    /// A few message delays: how far after a busy moment the protocol is
+    /// still busy with it.
+    reach: u64,
+}
+
+impl BusyTimes {
+    fn draw(&self, rng: &mut DetRng) -> u64 {
+        if !self.busy.is_empty() && rng.below(8) != 0 {
+            let t = self.busy[rng.below(self.busy.len() as u64) as usize];
+            t + rng.below(self.reach)
+        } else {
+            rng.below(self.horizon)
+        }
+    }
+}
+
+/// One network episode: what starts it (a heal ends it).
+#[derive(Clone, Copy, Debug)]
+enum NetEpisode {
+    Partition(PartitionShape),
+    Partial,
+    Cut,
+}
+
+/// Partitions, partial partitions and one-way cuts, one episode after
+/// another: each starts, lasts, and is healed (the last may last to the end).
+fn draw_network_schedule(
+    options: &SwarmOptions,
+    names: &[String],
+    at: &BusyTimes,
+    seed: u64,
+) -> Vec<FaultSpec> {
+    let rng = &mut Part::NetworkSchedule.rng(seed);
+    let mut episodes: Vec<(NetEpisode, (u64, u64))> = Vec::new();
+    if let Some(p) = options.partition {
+        for _ in 0..p.episodes.count {
+            episodes.push((NetEpisode::Partition(p.shape), p.episodes.duration));
+        }
+    }
+    if let Some(e) = options.partial_partition {
+        for _ in 0..e.count {
+            episodes.push((NetEpisode::Partial, e.duration));
+        }
+    }
+    if let Some(e) = options.one_way_cut {
+        for _ in 0..e.count {
+            episodes.push((NetEpisode::Cut, e.duration));
+        }
+    }
+    shuffle(&mut episodes, rng);
+    let n = names.len();
+    let mut faults = Vec::new();
+    let gap = |rng: &mut DetRng| rng.below(at.horizon / 4 + 1);
+    let mut t = at.draw(rng).min(at.horizon / 2);
+    let last = episodes.len().saturating_sub(1);
+    for (k, (episode, (lo, hi))) in episodes.into_iter().enumerate() {
+        let duration = rng.between(lo, hi);
+        let mut order: Vec<usize> = (0..n).collect();
+        shuffle(&mut order, rng);
+        let name = |i: usize| names[order[i]].clone();
+        let group = |range: std::ops::Range<usize>| range.map(name).collect::<Vec<String>>();
+        match episode {
+            NetEpisode::Partition(shape) => {
+                let side = match shape {
+                    PartitionShape::IsolateOne => 1,
+                    PartitionShape::Halves => n / 2,
+                    PartitionShape::Minority => {
+                        rng.between(1, ((n - 1) / 2).max(1) as u64) as usize
+                    }
+                    PartitionShape::RandomSplit => {
+                        (0..n).filter(|_| rng.below(2) == 0).count().clamp(1, n - 1)
+                    }
+                };
+                faults.push(FaultSpec {
+                    partition: Some(vec![group(0..side)]),
+                    ..fault(t)
+                });
+            }
+            NetEpisode::Partial => {
+                // Node order[0] loses its links to some peers, both ways.
+                let cut = rng.between(1, (n - 2).max(1) as u64) as usize;
+                let peers = NodeNames::Many(group(1..1 + cut));
+                let me = NodeNames::One(name(0));
+                faults.push(FaultSpec {
+                    cut: Some(CutSpec {
+                        from: me.clone(),
+                        to: peers.clone(),
+                    }),
+                    ..fault(t)
+                });
+                faults.push(FaultSpec {
+                    cut: Some(CutSpec {
+                        from: peers,
+                        to: me,
+                    }),
+                    ..fault(t)
+                });
+            }
+            NetEpisode::Cut => {
+                let cut = rng.between(1, (n - 1) as u64) as usize;
+                let peers = NodeNames::Many(group(1..1 + cut));
+                let me = NodeNames::One(name(0));
+                let (from, to) = if rng.below(2) == 0 {
+                    (me, peers)
+                } else {
+                    (peers, me)
+                };
+                faults.push(FaultSpec {
+                    cut: Some(CutSpec { from, to }),
+                    ..fault(t)
+                });
+            }
+        }
+        let lasting = k == last && rng.below(8) == 0;
+        if !lasting {
+            faults.push(FaultSpec {
+                heal: Some(true),
+                ..fault(t + duration)
+            });
+        }
+        t += duration + gap(rng);
+    }
+    faults
+}
+
+/// Crashes of one node at a time and of several at once, each (mostly)
+/// followed by a restart, some nodes going down several times in a row. A
+/// crash that would overlap an earlier outage of the same node is left out,
+/// so the schedule is always valid.
+fn draw_crashes(
+    target: &Target,
+    spec: &ScenarioSpec,
+    options: &SwarmOptions,
+    names: &[String],
+    at: &BusyTimes,
+    seed: u64,
+) -> Vec<FaultSpec> {
+    let rng = &mut Part::CrashSchedule.rng(seed);
+    let delay = options.slowest_delay();
+    // Per node, outages [down, up] (up = u64::MAX: never restarts).
+    let mut outages: Vec<Vec<(u64, u64)>> = vec![Vec::new(); names.len()];
+    let mut faults = Vec::new();
+    // Crashes `node` at `t`, `c.repeats` times in a row.
+    let mut crash = |rng: &mut DetRng, c: &Crashes, node: usize, mut t: u64| {
+        for _ in 0..c.repeats {
+            let down = c.outage.draw(rng, delay);
+            let up = down.map_or(u64::MAX, |d| t + d);
+            if outages[node].iter().any(|&(a, b)| t <= b && a <= up) {
+                return;
+            }
+            outages[node].push((t, up));
+            faults.push(FaultSpec {
+                crash: Some(names[node].clone()),
+                ..fault(t)
+            });
+            if up == u64::MAX {
+                return;
+            }
+            faults.push(FaultSpec {
+                restart: Some(names[node].clone()),
+                ..fault(up)
+            });
+            // Flapping: down again soon after coming back.
+            t = up + 1 + rng.below((delay / 2).max(5));
+        }
+    };
+    if let Some(c) = options.crash {
+        let eligible = crash_targets(c.targets, &target.info, spec);
+        for _ in 0..c.episodes {
+            let node = eligible[rng.below(eligible.len() as u64) as usize];
+            let t = at.draw(rng);
+            crash(rng, &c, node, t);
+        }
+    }
+    if let Some(c) = options.crash_several {
+        let mut eligible = crash_targets(c.targets, &target.info, spec);
+        for _ in 0..c.episodes {
+            // Half the time every eligible node, else some of them.
+            let all = eligible.len() as u64;
+            let k = if rng.below(2) == 0 {
+                all
+            } else {
+                rng.between(2.min(all), all)
+            } as usize;
+            shuffle(&mut eligible, rng);
+            let t0 = at.draw(rng);
+            for &node in &eligible[..k] {
+                let t = t0 + rng.below(at.reach);
+                crash(rng, &c, node, t);
+            }
+        }
+    }
+    faults
+}
+
+/// Message filters that hold one message kind back: for a window of time or
+/// the whole run, on every link or from/to one node.
+fn draw_filters(
+    target: &Target,
+    options: &SwarmOptions,
+    names: &[String],
+    at: &BusyTimes,
+    rng: &mut DetRng,
+) -> Vec<FilterSpec> {
+    let Some(o) = options.reorder else {
+        return Vec::new();
+    };
+    let kinds = &target.info.message_kinds;
+    let mut filters = Vec::new();
+    for _ in 0..o.filters {
+        let kind = kinds[rng.below(kinds.len() as u64) as usize];
+        // The whole run, or a window from somewhat before a busy moment.
+        let during = if rng.below(2) == 0 {
+            None
+        } else {
+            let t = at.draw(rng).saturating_sub(at.reach / 2);
+            Some([t, t + rng.between(at.reach, at.horizon.max(at.reach))])
+        };
+        let mut node = || {
+            (rng.below(4) == 0)
+                .then(|| NodeNames::One(names[rng.below(names.len() as u64) as usize].clone()))
+        };
+        let from = node();
+        let to = node();
+        let action = match during {
+            Some([_, end]) if rng.below(4) == 0 => {
+                FilterActionSpec::HoldUntil(end + rng.between(1, o.max_extra))
+            }
+            _ => FilterActionSpec::Delay(rng.between(o.max_extra / 4, o.max_extra)),
+        };
+        filters.push(FilterSpec {
+            during,
+            matches: MatchSpec {
+                from,
+                to,
+                kind: Some(KindNames::One(kind.to_string())),
+            },
+            action,
+        });
+    }
+    filters
+}
+
+/// A fault at `at` with no action yet.
+fn fault(at: u64) -> FaultSpec {
+    FaultSpec {
+        at,
+        crash: None,
+        restart: None,
+        partition: None,
+        cut: None,
+        heal: None,
+    }
+}
+
+/// Fisher–Yates with our own sampling.
+fn shuffle<T>(items: &mut [T], rng: &mut DetRng) {
+    for i in (1..items.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        items.swap(i, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::swarm::{FaultKind, FaultSet};
+    use crate::protocols::ProtocolKind;
+
+    fn targets() -> Vec<Target> {
+        let mut out = Vec::new();
+        for row in ProtocolKind::TABLE {
+            for (variant, _) in row.value.info().variants {
+                out.push(Target::new(row.name, Some(variant), None, FaultSet::all()).unwrap());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_generated_scenario_is_valid_for_every_protocol_and_variant() {
+        for target in targets() {
+            for seed in 0..300 {
+                let g = generate(&target, seed);
+                if let Err(e) = Scenario::from_spec(g.spec.clone(), "generated") {
+                    panic!(
+                        "{} seed {seed}: {e}\n{}",
+                        target.variant,
+                        serde_json::to_string_pretty(&g.spec).unwrap()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn generation_is_a_function_of_the_seed() {
+        for target in targets() {
+            for seed in [0, 1, 7, 1234] {
+                let a = serde_json::to_string(&generate(&target, seed).spec).unwrap();
+                let b = serde_json::to_string(&generate(&target, seed).spec).unwrap();
+                assert_eq!(a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn the_generated_faults_are_the_kinds_that_are_on() {
+        let target = Target::new("basic-paxos", None, Some(5), FaultSet::all()).unwrap();
+        for seed in 0..400 {
+            let g = generate(&target, seed);
+            let s = &g.spec;
+            let on = g.options.kinds();
+            let crashes = s.faults.iter().any(|f| f.crash.is_some());
+            let partitions = s.faults.iter().any(|f| f.partition.is_some());
+            let cuts = s.faults.iter().any(|f| f.cut.is_some());
+            assert_eq!(
+                crashes,
+                on.contains(FaultKind::Crash) || on.contains(FaultKind::CrashSeveral)
+            );
+            assert_eq!(partitions, on.contains(FaultKind::Partition));
+            assert_eq!(
+                cuts,
+                on.contains(FaultKind::PartialPartition) || on.contains(FaultKind::OneWayCut)
+            );
+            assert_eq!(s.network.loss > 0.0, on.contains(FaultKind::Loss));
+            assert_eq!(
+                s.network.duplicate > 0.0,
+                on.contains(FaultKind::Duplication)
+            );
+            assert_eq!(!s.filters.is_empty(), on.contains(FaultKind::Reorder));
+        }
+    }
+
+    #[test]
+    fn narrowed_kinds_keep_the_crash_schedule() {
+        let all = Target::new("basic-paxos", None, Some(4), FaultSet::all()).unwrap();
+        let crash = Target::new(
+            "basic-paxos",
+            None,
+            Some(4),
+            FaultSet::parse("crash").unwrap(),
+        )
+        .unwrap();
+        let mut compared = 0;
+        for seed in 0..200 {
+            let crashes = |t: &Target| {
+                let g = generate(t, seed);
+                g.spec
+                    .faults
+                    .iter()
+                    .filter(|f| f.crash.is_some() || f.restart.is_some())
+                    .map(|f| (f.at, f.crash.clone(), f.restart.clone()))
+                    .collect::<Vec<_>>()
+            };
+            let a = generate(&all, seed);
+            let narrow_options = generate(&crash, seed).options;
+            // Crash times are drawn in units of the slowest delay, which
+            // long delays change.
+            if a.options.crash_several.is_none()
+                && a.options.long_delay.is_none()
+                && a.options.weather != crate::fuzz::swarm::Weather::Squall
+                && narrow_options.crash == a.options.crash
+            {
+                assert_eq!(crashes(&all), crashes(&crash), "seed {seed}");
+                compared += 1;
+            }
+            let narrow = generate(&crash, seed);
+            assert!(narrow.spec.filters.is_empty() && narrow.spec.network.loss == 0.0);
+        }
+        assert!(compared > 20, "only {compared} seeds compared");
+    }
+}
