@@ -7,7 +7,9 @@
 //! earlier seeds are done. Output therefore does not depend on the number of
 //! jobs or on thread timing. A worker writes a failing seed's scenario file
 //! (and its shrunk file) the moment it finds it, so an interrupted sweep
-//! leaves every failure found so far on disk.
+//! leaves every failure found so far on disk. A seed that panics (in the
+//! protocol, the engine or a checker) is a finding too, not the end of the
+//! sweep.
 
 use super::artefact::{WriteStatus, reproduce_command, write_artefact};
 use super::generate::{Target, generate};
@@ -20,6 +22,7 @@ use crate::check::{CheckReport, CheckVerdict};
 use crate::named::Named;
 use crate::scenario::{Scenario, ScenarioSpec};
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -163,7 +166,9 @@ pub fn sweep(
                     if k >= total || k > last.load(Ordering::Relaxed) {
                         break;
                     }
-                    let result = examine(plan, seeds[k]);
+                    let seed = seeds[k];
+                    let result = std::panic::catch_unwind(AssertUnwindSafe(|| examine(plan, seed)))
+                        .unwrap_or_else(|panic| panicked(plan, seed, panic.as_ref()));
                     if tx.send((k, result)).is_err() {
                         break;
                     }
@@ -216,6 +221,50 @@ pub fn sweep(
     }
     progress.finish(summary.seeds_run, summary.violating_seeds);
     summary
+}
+
+/// The pseudo-check a panic is reported under.
+pub const PANIC: &str = "no-panic";
+
+/// A seed whose generation, run or judging panicked: a bug too, reported as a
+/// violation of [`PANIC`] with the scenario written (`parliament run` panics
+/// the same way).
+fn panicked(plan: &SweepPlan, seed: u64, panic: &(dyn std::any::Any + Send)) -> SeedResult {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into());
+    let file = plan.file_of(seed);
+    let mut finding = Finding {
+        seed,
+        protocol: plan.target.protocol.name().to_string(),
+        variant: plan.target.variant.to_string(),
+        violated: vec![CheckLine {
+            check: PANIC.to_string(),
+            reason: message.lines().next().unwrap_or_default().to_string(),
+        }],
+        unknown: Vec::new(),
+        swarm: String::new(),
+        file: file.display().to_string(),
+        reproduce: reproduce_command(&file),
+        shrunk: None,
+        problems: Vec::new(),
+    };
+    let mut created = Vec::new();
+    match std::panic::catch_unwind(|| generate(&plan.target, seed)) {
+        Ok(generated) => {
+            finding.swarm = generated.options.to_string();
+            write(plan, &file, &generated.spec, &mut finding, &mut created);
+        }
+        Err(_) => finding
+            .problems
+            .push("generating the scenario panicked: a fuzzer bug".into()),
+    }
+    SeedResult {
+        finding: Some(finding),
+        created,
+    }
 }
 
 /// Generates, runs and judges one seed; writes its files if it fails.
@@ -390,6 +439,35 @@ mod tests {
             shrunk_path(Path::new("out/a-seed-3.json")),
             PathBuf::from("out/a-seed-3-shrunk.json")
         );
+    }
+
+    #[test]
+    fn a_panic_is_a_finding_with_its_scenario_written() {
+        let dir = std::env::temp_dir().join(format!("parliament-panic-{}", std::process::id()));
+        let plan = SweepPlan {
+            target: Target::new(
+                "basic-paxos",
+                None,
+                None,
+                super::super::swarm::FaultSet::all(),
+            )
+            .unwrap(),
+            seeds: SeedRange { start: 0, end: 10 },
+            shard: None,
+            jobs: 1,
+            stop_after: None,
+            out_dir: Some(dir.clone()),
+            shrink_runs: None,
+        };
+        let result = panicked(&plan, 7, &"boom\nmore");
+        let f = result.finding.unwrap();
+        assert_eq!(f.violated[0].check, PANIC);
+        assert_eq!(f.violated[0].reason, "boom");
+        assert!(!f.swarm.is_empty());
+        let written = std::fs::read_to_string(&f.file).unwrap();
+        Scenario::parse(&written, &f.file).unwrap();
+        assert_eq!(result.created, [PathBuf::from(&f.file)]);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
