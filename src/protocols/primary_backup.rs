@@ -768,9 +768,10 @@ impl PrimaryBackup {
         let primary = self.primary_of(view);
         if let Reign::Primary(leading) = &mut self.reign {
             let reason = format!("view {} began", view.0);
-            for (request, reply) in leading.waiters.step_down(&reason, Some(primary)) {
-                ctx.reply(request, reply);
-            }
+            // Waiting updates get no answer: their entries may still commit in
+            // the new view, so "failed" (definitely not applied) would be a lie.
+            // Their clients time out and retry; the sessions apply them once.
+            leading.waiters = Waiters::new();
             for (request, _) in std::mem::take(&mut leading.reads) {
                 ctx.reply(
                     request,
