@@ -120,12 +120,7 @@ pub fn read_trace(path: &Path) -> Result<ReadTrace, InputError> {
                 request,
                 op,
             } => {
-                let Some(builder) = history.as_mut() else {
-                    return Err(err("a client line, but the scenario has no workload".into()));
-                };
-                let client = client_id(&client).ok_or_else(|| {
-                    err("expected a client named c1, c2, ...".into()).at("client")
-                })?;
+                let (builder, client) = client_line(&mut history, &client, &err)?;
                 let input = crate::history::jsonl::input_of(&source, line_no, op, builder.kind())?;
                 builder
                     .invoke(request, client, rec.t, input)
@@ -137,12 +132,7 @@ pub fn read_trace(path: &Path) -> Result<ReadTrace, InputError> {
                 outcome,
                 value,
             } => {
-                let Some(builder) = history.as_mut() else {
-                    return Err(err("a client line, but the scenario has no workload".into()));
-                };
-                let client = client_id(&client).ok_or_else(|| {
-                    err("expected a client named c1, c2, ...".into()).at("client")
-                })?;
+                let (builder, client) = client_line(&mut history, &client, &err)?;
                 let outcome = match outcome {
                     CompletionWord::Fail => Outcome::Fail,
                     CompletionWord::Info => Outcome::Info,
@@ -198,7 +188,19 @@ pub fn read_trace(path: &Path) -> Result<ReadTrace, InputError> {
     })
 }
 
-/// `c3` → client 3.
-fn client_id(name: &str) -> Option<ClientId> {
-    name.strip_prefix('c')?.parse().ok().map(ClientId)
+/// The history a client line goes into, and its client (`c3` → client 3).
+fn client_line<'h>(
+    history: &'h mut Option<HistoryBuilder>,
+    name: &str,
+    err: &dyn Fn(String) -> InputError,
+) -> Result<(&'h mut HistoryBuilder, ClientId), InputError> {
+    let Some(builder) = history.as_mut() else {
+        return Err(err("a client line, but the scenario has no workload".into()));
+    };
+    let client = name
+        .strip_prefix('c')
+        .and_then(|n| n.parse().ok())
+        .map(ClientId)
+        .ok_or_else(|| err("expected a client named c1, c2, ...".into()).at("client"))?;
+    Ok((builder, client))
 }
