@@ -303,6 +303,32 @@ pub struct ExpectSpec {
     pub holds: Option<Vec<String>>,
 }
 
+impl ScenarioSpec {
+    /// A spec with only a protocol, its variant (`None`: the default) and
+    /// nodes; everything else at its default. Generators and the interaction
+    /// harness start from this and fill in what they draw.
+    pub fn bare(protocol: &str, variant: Option<String>, nodes: Vec<NodeSpec>) -> ScenarioSpec {
+        ScenarioSpec {
+            name: String::new(),
+            description: String::new(),
+            protocol: protocol.to_string(),
+            variant,
+            seed: 0,
+            nodes: NodesSpec::List(nodes),
+            params: serde_json::Map::new(),
+            network: NetworkSpec::default(),
+            disk: None,
+            faults: Vec::new(),
+            filters: Vec::new(),
+            requests: Vec::new(),
+            workload: None,
+            limits: LimitsSpec::default(),
+            checks: Vec::new(),
+            expect: None,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The validated scenario.
 

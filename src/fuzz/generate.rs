@@ -107,24 +107,16 @@ pub fn generate(target: &Target, seed: u64) -> Generated {
 
     let mut spec = ScenarioSpec {
         name: target.scenario_name(seed),
-        description: String::new(),
-        protocol: target.protocol.name().to_string(),
-        variant: Some(target.variant.to_string()),
         seed,
-        nodes: NodesSpec::List(nodes),
-        params: serde_json::Map::new(),
-        network: NetworkSpec::default(),
-        disk: None,
-        faults: Vec::new(),
-        filters: Vec::new(),
-        requests: Vec::new(),
-        workload: None,
         limits: LimitsSpec {
             time: Some(options.horizon + options.settle),
             events: Some(EVENT_LIMIT),
         },
-        checks: Vec::new(),
-        expect: None,
+        ..ScenarioSpec::bare(
+            target.protocol.name(),
+            Some(target.variant.to_string()),
+            nodes,
+        )
     };
 
     // The load, and the times the protocol is busy, where faults cluster.
@@ -259,22 +251,12 @@ fn crash_targets(targets: CrashTargets, info: &ProtocolInfo, spec: &ScenarioSpec
 /// Whether the protocol accepts these nodes and requests (and nothing else).
 fn validates(target: &Target, nodes: &[NodeSpec], requests: Vec<RequestSpec>) -> bool {
     let probe = ScenarioSpec {
-        name: String::new(),
-        description: String::new(),
-        protocol: target.protocol.name().to_string(),
-        variant: Some(target.variant.to_string()),
-        seed: 0,
-        nodes: NodesSpec::List(nodes.to_vec()),
-        params: serde_json::Map::new(),
-        network: NetworkSpec::default(),
-        disk: None,
-        faults: Vec::new(),
-        filters: Vec::new(),
         requests,
-        workload: None,
-        limits: LimitsSpec::default(),
-        checks: Vec::new(),
-        expect: None,
+        ..ScenarioSpec::bare(
+            target.protocol.name(),
+            Some(target.variant.to_string()),
+            nodes.to_vec(),
+        )
     };
     Scenario::from_spec(probe, "probe").is_ok()
 }

@@ -6,7 +6,7 @@ use super::command::{BootSpec, Command};
 use super::error::CommandError;
 use super::harness::{self, Drive};
 use crate::error::InputError;
-use crate::scenario::{LimitsSpec, NetworkSpec, NodesSpec, Scenario, ScenarioSpec};
+use crate::scenario::{Scenario, ScenarioSpec};
 
 /// Where `boot` errors say they come from.
 const BOOT_SOURCE: &str = "boot";
@@ -53,22 +53,9 @@ impl Session {
 /// file's are.
 pub fn boot_scenario(spec: &BootSpec) -> Result<Scenario, InputError> {
     let scenario = ScenarioSpec {
-        name: String::new(),
-        description: String::new(),
-        protocol: spec.protocol.clone(),
-        variant: spec.variant.clone(),
         seed: spec.seed,
-        nodes: NodesSpec::List(spec.nodes.clone()),
         params: spec.params.clone(),
-        network: NetworkSpec::default(),
-        disk: None,
-        faults: Vec::new(),
-        filters: Vec::new(),
-        requests: Vec::new(),
-        workload: None,
-        limits: LimitsSpec::default(),
-        checks: Vec::new(),
-        expect: None,
+        ..ScenarioSpec::bare(&spec.protocol, spec.variant.clone(), spec.nodes.clone())
     };
     Scenario::from_spec(scenario, BOOT_SOURCE)
 }
