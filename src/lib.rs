@@ -19,6 +19,7 @@ pub mod fuzz;
 pub mod history;
 pub mod ids;
 pub mod interaction;
+pub mod interrupt;
 pub mod judge;
 pub mod named;
 pub mod net;
