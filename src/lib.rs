@@ -25,6 +25,7 @@ pub mod named;
 pub mod net;
 pub mod node_view;
 pub mod op;
+pub mod payload;
 pub mod protocol;
 pub mod protocols;
 pub mod recorded;

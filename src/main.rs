@@ -12,6 +12,7 @@ Examples:
   parliament run scenarios/paxos/duelling-proposers.json
   parliament run scenarios/paxos/amnesia.json --trace amnesia.jsonl
   parliament replay amnesia.jsonl
+  parliament diagram amnesia.jsonl
   parliament judge amnesia.jsonl
   parliament list
   parliament protocols
@@ -30,6 +31,8 @@ struct Cli {
 enum Command {
     /// Run a scenario file: print the event log and the verdicts.
     Run(cli::run::RunArgs),
+    /// Draw a recorded trace as a message-sequence diagram.
+    Diagram(cli::diagram::DiagramArgs),
     /// Re-run a recorded trace and verify every event is identical.
     Replay(cli::run::ReplayArgs),
     /// Judge a recorded trace without re-running it.
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
     };
     let code = match &cli.command {
         Command::Run(args) => cli::run::run_command(args),
+        Command::Diagram(args) => cli::diagram::diagram_command(args),
         Command::Replay(args) => cli::run::replay_command(args),
         Command::Judge(args) => cli::run::judge_command(args),
         Command::List(args) => cli::list::list_command(args),

@@ -137,7 +137,8 @@ pub enum RecordedEvent {
         mid: MessageId,
         from: String,
         to: String,
-        msg: serde_json::Value,
+        /// In the protocol's field order, for labels.
+        msg: crate::payload::Payload,
     },
     Duplicate {
         mid: MessageId,
@@ -156,7 +157,7 @@ pub enum RecordedEvent {
     },
     Timer {
         node: String,
-        timer: serde_json::Value,
+        timer: crate::payload::Payload,
     },
     Persist {
         node: String,

@@ -5,7 +5,7 @@
 
 pub mod bench;
 pub mod consensus;
-mod fxhash;
+pub(crate) mod fxhash;
 pub mod ghost;
 pub mod linearizability;
 pub mod log_safety;

@@ -2,12 +2,15 @@
 
 use crate::judge::RunReport;
 use crate::named::Named;
+use crate::render::diagram::{Diagram, DiagramSink};
 use crate::run::run;
 use crate::scenario::Scenario;
 use crate::trace::{self, Comparer, TraceOutput};
 use clap::Args;
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::rc::Rc;
 
 pub const RUN_EXAMPLES: &str = "\
 Examples:
@@ -45,6 +48,12 @@ pub struct RunArgs {
     /// Print at most this many events of the log.
     #[arg(long, default_value_t = 2000, value_name = "N")]
     pub log_limit: u64,
+    /// Draw the run as a message-sequence diagram instead of the event log
+    /// (see `parliament diagram --help` for what it shows).
+    #[arg(long)]
+    pub diagram: bool,
+    #[command(flatten)]
+    pub view: crate::cli::diagram::DiagramView,
 }
 
 pub fn run_command(args: &RunArgs) -> i32 {
@@ -59,9 +68,10 @@ pub fn run_command(args: &RunArgs) -> i32 {
         scenario = scenario.with_seed(seed);
     }
     let mut out = TraceOutput::new();
+    let mut trace_file: Option<Box<dyn Write>> = None;
     if let Some(path) = &args.trace {
         match std::fs::File::create(path) {
-            Ok(f) => out = out.to_writer(Box::new(io::BufWriter::with_capacity(1 << 16, f))),
+            Ok(f) => trace_file = Some(Box::new(io::BufWriter::with_capacity(1 << 16, f))),
             Err(e) => {
                 eprintln!(
                     "error: {}: cannot create the trace file: {e}",
@@ -70,6 +80,27 @@ pub fn run_command(args: &RunArgs) -> i32 {
                 return 2;
             }
         }
+    }
+    let drawing = if args.diagram && !args.json {
+        match Diagram::new(&scenario, args.view.options()) {
+            Ok(d) => Some(Rc::new(RefCell::new(d))),
+            Err(e) => {
+                eprintln!("error: --diagram: {e}");
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(d) = &drawing {
+        let sink: Box<dyn Write> = Box::new(DiagramSink::new(d.clone()));
+        trace_file = Some(match trace_file {
+            Some(file) => Box::new(Tee(file, sink)),
+            None => sink,
+        });
+    }
+    if let Some(w) = trace_file {
+        out = out.to_writer(w);
     }
     if args.json {
         out = out.hashed();
@@ -90,7 +121,9 @@ pub fn run_command(args: &RunArgs) -> i32 {
             scenario.spec.seed,
             scenario.cluster.len()
         );
-        out = out.logged(Box::new(io::stdout()), args.log_limit);
+        if drawing.is_none() {
+            out = out.logged(Box::new(io::stdout()), args.log_limit);
+        }
     }
     let report = match run(&scenario, out) {
         Ok((report, _)) => report,
@@ -109,6 +142,15 @@ pub fn run_command(args: &RunArgs) -> i32 {
             return 2;
         }
     }
+    if let Some(d) = &drawing
+        && !args.quiet
+    {
+        let mut o = io::stdout().lock();
+        if let Err(e) = d.borrow().write(&mut o) {
+            eprintln!("error: cannot write the diagram: {e}");
+            return 2;
+        }
+    }
     if args.json {
         let summary = serde_json::to_string(&report.summary()).expect("summary serialises");
         println!("{summary}");
@@ -116,6 +158,22 @@ pub fn run_command(args: &RunArgs) -> i32 {
         print_verdicts(&report);
     }
     report.exit_code()
+}
+
+/// Writes everything to two writers (a trace file and a diagram).
+struct Tee(Box<dyn Write>, Box<dyn Write>);
+
+impl Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write_all(buf)?;
+        self.1.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()?;
+        self.1.flush()
+    }
 }
 
 /// The human-readable end of a run: counters, what was chosen, checks, expect.

@@ -118,7 +118,7 @@ pub fn time_passes(from: Time, to: Time) -> String {
     format!("     time passes: {from} → {to}")
 }
 
-fn describe_fact(fact: &Fact) -> String {
+pub fn describe_fact(fact: &Fact) -> String {
     match fact {
         Fact::Promised { ballot } => format!("promised {ballot}"),
         Fact::Accepted { ballot, value } => format!("accepted ({ballot}, {value})"),
