@@ -213,11 +213,18 @@ impl NetworkState {
 }
 
 fn matches(f: &Filter, now: Time, from: NodeId, to: NodeId, kind: usize) -> bool {
-    now >= f.start
-        && now < f.end
-        && f.from.contains(from)
-        && f.to.contains(to)
-        && f.kinds.contains(kind)
+    f.matches(now, from, to, kind)
+}
+
+impl Filter {
+    /// Whether the filter applies to a message of kind row `kind` sent now.
+    pub fn matches(&self, now: Time, from: NodeId, to: NodeId, kind: usize) -> bool {
+        now >= self.start
+            && now < self.end
+            && self.from.contains(from)
+            && self.to.contains(to)
+            && self.kinds.contains(kind)
+    }
 }
 
 #[cfg(test)]

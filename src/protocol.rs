@@ -31,6 +31,17 @@ pub trait Message: Clone + Debug + std::fmt::Display + Serialize {
     /// filters, diagrams and logs name messages by these.
     type Kind: Named;
     fn kind(&self) -> Self::Kind;
+    /// What a message of `kind` means, as narration says it when one is
+    /// delivered, in every language narration speaks. Placeholders: `{from}`,
+    /// `{to}`, `{msg}` (the label) and the message's own field names.
+    fn meaning(kind: Self::Kind) -> Meaning;
+}
+
+/// One sentence in each language narration speaks (`--lang`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meaning {
+    pub en: &'static str,
+    pub zh: &'static str,
 }
 
 /// What a node keeps on disk, and how one write changes it.

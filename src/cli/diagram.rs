@@ -1,6 +1,8 @@
 //! `parliament diagram TRACE` and the diagram options `run --diagram` shares.
 
+use crate::named::Named;
 use crate::render::diagram::{self, Diagram, DiagramOptions};
+use crate::render::narrate::{Lang, Narrator};
 use crate::time::Time;
 use clap::Args;
 use std::io::{self, IsTerminal, Write};
@@ -12,6 +14,7 @@ Examples:
   parliament diagram bribe.jsonl
   parliament diagram bribe.jsonl --width 80 --nodes P1,A1,A2,A3 --kinds prepare,promise
   parliament run scenarios/paxos/duelling-proposers.json --diagram --from 0 --to 200
+  parliament diagram bribe.jsonl --narrate --lang zh
 
 One column per node and client, time going down; one arrow per delivered
 message (✗ where one was dropped, with why: lost, partition, filter, down),
@@ -70,6 +73,39 @@ impl DiagramView {
     }
 }
 
+/// Narration options: shared by `run`, `replay` and `diagram`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct NarrationArgs {
+    /// Narrate: one plain sentence per step saying what happened and why.
+    #[arg(long)]
+    pub narrate: bool,
+    /// The narration's language: en or zh.
+    #[arg(long, default_value = "en", value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Lang,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::from_name(s).ok_or_else(|| format!("expected {}", Lang::expected()))
+}
+
+impl NarrationArgs {
+    /// A narrator for `scenario`, when narration was asked for.
+    pub fn narrator(&self, scenario: &crate::scenario::Scenario) -> Option<Narrator> {
+        self.narrate.then(|| Narrator::new(scenario, self.lang))
+    }
+}
+
+/// Prints one narrated line per event that has a sentence, as events come.
+pub fn narration_sink(mut narrator: Narrator) -> crate::render::RecordSink {
+    crate::render::RecordSink::new(Box::new(move |rec| {
+        if let Some(sentence) = narrator.narrate(rec) {
+            let mut out = io::stdout().lock();
+            writeln!(out, "{:>8}  {sentence}", rec.t.to_string())?;
+        }
+        Ok(())
+    }))
+}
+
 #[derive(Args, Debug)]
 #[command(after_help = DIAGRAM_EXAMPLES)]
 pub struct DiagramArgs {
@@ -77,6 +113,8 @@ pub struct DiagramArgs {
     pub trace: PathBuf,
     #[command(flatten)]
     pub view: DiagramView,
+    #[command(flatten)]
+    pub narration: NarrationArgs,
 }
 
 pub fn diagram_command(args: &DiagramArgs) -> i32 {
@@ -96,7 +134,10 @@ pub fn diagram_command(args: &DiagramArgs) -> i32 {
         }
     };
     let mut drawing = match Diagram::new(&scenario, args.view.options()) {
-        Ok(d) => d,
+        Ok(d) => match args.narration.narrator(&scenario) {
+            Some(n) => d.narrated(n),
+            None => d,
+        },
         Err(e) => {
             eprintln!("error: {e}");
             return 2;

@@ -2,7 +2,8 @@
 
 use crate::judge::RunReport;
 use crate::named::Named;
-use crate::render::diagram::{Diagram, DiagramSink};
+use crate::render::RecordSink;
+use crate::render::diagram::Diagram;
 use crate::run::run;
 use crate::scenario::Scenario;
 use crate::trace::{self, Comparer, TraceOutput};
@@ -54,6 +55,8 @@ pub struct RunArgs {
     pub diagram: bool,
     #[command(flatten)]
     pub view: crate::cli::diagram::DiagramView,
+    #[command(flatten)]
+    pub narration: crate::cli::diagram::NarrationArgs,
 }
 
 pub fn run_command(args: &RunArgs) -> i32 {
@@ -83,7 +86,12 @@ pub fn run_command(args: &RunArgs) -> i32 {
     }
     let drawing = if args.diagram && !args.json {
         match Diagram::new(&scenario, args.view.options()) {
-            Ok(d) => Some(Rc::new(RefCell::new(d))),
+            Ok(d) => Some(Rc::new(RefCell::new(
+                match args.narration.narrator(&scenario) {
+                    Some(n) => d.narrated(n),
+                    None => d,
+                },
+            ))),
             Err(e) => {
                 eprintln!("error: --diagram: {e}");
                 return 2;
@@ -92,8 +100,21 @@ pub fn run_command(args: &RunArgs) -> i32 {
     } else {
         None
     };
-    if let Some(d) = &drawing {
-        let sink: Box<dyn Write> = Box::new(DiagramSink::new(d.clone()));
+    let narrating = drawing.is_none() && !args.json && !args.quiet && args.narration.narrate;
+    let sink: Option<Box<dyn Write>> = if let Some(d) = &drawing {
+        let d = d.clone();
+        Some(Box::new(RecordSink::new(Box::new(move |rec| {
+            d.borrow_mut().record(rec);
+            Ok(())
+        }))))
+    } else if narrating {
+        args.narration
+            .narrator(&scenario)
+            .map(|n| Box::new(crate::cli::diagram::narration_sink(n)) as Box<dyn Write>)
+    } else {
+        None
+    };
+    if let Some(sink) = sink {
         trace_file = Some(match trace_file {
             Some(file) => Box::new(Tee(file, sink)),
             None => sink,
@@ -121,7 +142,7 @@ pub fn run_command(args: &RunArgs) -> i32 {
             scenario.spec.seed,
             scenario.cluster.len()
         );
-        if drawing.is_none() {
+        if drawing.is_none() && !narrating {
             out = out.logged(Box::new(io::stdout()), args.log_limit);
         }
     }
@@ -240,6 +261,8 @@ first differing line of both is printed), 2 unreadable trace.";
 pub struct ReplayArgs {
     /// The trace file (JSON Lines, as written by `run --trace`).
     pub trace: PathBuf,
+    #[command(flatten)]
+    pub narration: crate::cli::diagram::NarrationArgs,
 }
 
 pub fn replay_command(args: &ReplayArgs) -> i32 {
@@ -258,7 +281,10 @@ pub fn replay_command(args: &ReplayArgs) -> i32 {
         }
     };
     note_version(&header);
-    let out = TraceOutput::new().compared_with(Comparer::new(Box::new(lines)));
+    let mut out = TraceOutput::new().compared_with(Comparer::new(Box::new(lines)));
+    if let Some(n) = args.narration.narrator(&scenario) {
+        out = out.to_writer(Box::new(crate::cli::diagram::narration_sink(n)));
+    }
     let (report, out) = match run(&scenario, out) {
         Ok(x) => x,
         Err(e) => {

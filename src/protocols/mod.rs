@@ -13,7 +13,7 @@ use crate::cluster::Cluster;
 use crate::error::InputError;
 use crate::named::{NameRow, Named};
 use crate::op::ScriptedRequest;
-use crate::protocol::{Message, OutcomeWord, Protocol, Serves, Setup};
+use crate::protocol::{Meaning, Message, OutcomeWord, Protocol, Serves, Setup};
 use basic_paxos::BasicPaxos;
 use primary_backup::PrimaryBackup;
 
@@ -198,6 +198,8 @@ pub struct ProtocolInfo {
     pub serves: Serves,
     /// Message kinds in table order.
     pub message_kinds: Vec<&'static str>,
+    /// What each message kind means, for narration, in table order.
+    pub message_meanings: Vec<(&'static str, Meaning)>,
 }
 
 impl ProtocolInfo {
@@ -219,6 +221,10 @@ impl ProtocolInfo {
             outcomes: P::OUTCOMES,
             serves: P::SERVES,
             message_kinds: <<P::Msg as Message>::Kind as Named>::names(),
+            message_meanings: <<P::Msg as Message>::Kind as Named>::TABLE
+                .iter()
+                .map(|r| (r.name, P::Msg::meaning(r.value)))
+                .collect(),
         }
     }
 

@@ -44,7 +44,7 @@ use crate::ids::{ClientId, NodeId, RequestId};
 use crate::named::{NameRow, Named};
 use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::{
-    Ctx, DurableState, Message, NodeView, OutcomeWord, Protocol, RoleRow, Serves, Setup,
+    Ctx, DurableState, Meaning, Message, NodeView, OutcomeWord, Protocol, RoleRow, Serves, Setup,
 };
 use crate::replication::{
     Applied, Applier, ClientCommand, Command, Entry, Epoch, Log, LogIndex, LogWrite,
@@ -196,6 +196,32 @@ impl Message for Msg {
             Msg::Replicate { .. } => MsgKind::Replicate,
             Msg::Ack { .. } => MsgKind::Ack,
             Msg::Reject { .. } => MsgKind::Reject,
+        }
+    }
+
+    fn meaning(kind: MsgKind) -> Meaning {
+        match kind {
+            MsgKind::Replicate => Meaning {
+                en: "{to} receives entries from {from}, primary of view {view}, to place after \
+                     #{prev}; the primary has committed up to #{commit}",
+                zh: "{to} 收到视图 {view} 的主节点 {from} 发来的日志条目，接在 #{prev} 之后；\
+                     主节点已提交到 #{commit}",
+            },
+            MsgKind::Heartbeat => Meaning {
+                en: "{to} hears a heartbeat from {from}, primary of view {view}: the primary \
+                     is alive and has committed up to #{commit}",
+                zh: "{to} 收到视图 {view} 的主节点 {from} 的心跳：主节点还活着，已提交到 #{commit}",
+            },
+            MsgKind::Ack => Meaning {
+                en: "{to} learns that {from} holds its log up to #{matched}, on disk",
+                zh: "{to} 得知备节点 {from} 已把日志持久化到 #{matched}",
+            },
+            MsgKind::Reject => Meaning {
+                en: "{to} learns that {from} lacks entry #{prev} (its log ends at #{last}): \
+                     the primary must send from further back",
+                zh: "{to} 得知 {from} 缺少条目 #{prev}（它的日志只到 #{last}）：\
+                     主节点必须从更早的位置重发",
+            },
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::named::Named;
 use crate::net::DropReason;
 use crate::payload::Payload;
 use crate::render::log::describe_fact;
+use crate::render::narrate::Narrator;
 use crate::scenario::Scenario;
 use crate::time::Time;
 use crate::trace::{Record, RecordedEvent};
@@ -109,6 +110,8 @@ enum Drawing {
 struct Row {
     t: Time,
     drawing: Drawing,
+    /// The narration of the event that drew it.
+    narration: Option<String>,
     /// The row with every number blanked: rows of two rounds of a livelock
     /// have the same shape.
     shape: u64,
@@ -138,6 +141,7 @@ pub struct Diagram {
     acceptances: BTreeMap<(u64, String), BTreeSet<String>>,
     chosen: BTreeSet<String>,
     rows: Vec<Row>,
+    narrator: Option<Narrator>,
 }
 
 impl Diagram {
@@ -194,7 +198,14 @@ impl Diagram {
             acceptances: BTreeMap::new(),
             chosen: BTreeSet::new(),
             rows: Vec::new(),
+            narrator: None,
         })
+    }
+
+    /// Narrates every row, in `lang`.
+    pub fn narrated(mut self, narrator: Narrator) -> Diagram {
+        self.narrator = Some(narrator);
+        self
     }
 
     fn col(&self, name: &str) -> Option<usize> {
@@ -216,7 +227,12 @@ impl Diagram {
     fn push(&mut self, t: Time, drawing: Drawing) {
         if self.in_window(t) {
             let shape = shape_of(&drawing);
-            self.rows.push(Row { t, drawing, shape });
+            self.rows.push(Row {
+                t,
+                drawing,
+                narration: None,
+                shape,
+            });
         }
     }
 
@@ -262,6 +278,16 @@ impl Diagram {
 
     /// Takes in one trace record.
     pub fn record(&mut self, rec: &Record) {
+        let sentence = self.narrator.as_mut().and_then(|n| n.narrate(rec));
+        let before = self.rows.len();
+        self.draw(rec);
+        // The sentence goes under the first row the event drew.
+        if let Some(row) = self.rows.get_mut(before) {
+            row.narration = sentence;
+        }
+    }
+
+    fn draw(&mut self, rec: &Record) {
         let t = rec.t;
         match &rec.event {
             RecordedEvent::Send { mid, from, to, msg } => {
@@ -552,7 +578,7 @@ fn drop_word(reason: DropReason) -> &'static str {
 }
 
 /// A client operation in a few words: `propose v`, `put x 1`, `read x`.
-fn op_words(op: &serde_json::Value) -> String {
+pub fn op_words(op: &serde_json::Value) -> String {
     let Ok(payload) = serde_json::from_value::<Payload>(op.clone()) else {
         return op.to_string();
     };
@@ -573,7 +599,7 @@ fn op_words(op: &serde_json::Value) -> String {
 }
 
 /// A reply in a few words: `ok`, `ok [1,2]`, `chosen v`, `fail: why`.
-fn reply_words(reply: &serde_json::Value) -> String {
+pub fn reply_words(reply: &serde_json::Value) -> String {
     let Ok(Payload::Fields(fields)) = serde_json::from_value::<Payload>(reply.clone()) else {
         return reply.to_string();
     };
@@ -645,6 +671,41 @@ fn fit(s: &str, max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// `text` in pieces of at most `width` columns, broken at spaces where there
+/// are any (Chinese has none: it breaks anywhere).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut w = 0;
+    // Where the line could break at a space, and how wide it is up to there.
+    let mut last_space: Option<(usize, usize)> = None;
+    for c in text.chars() {
+        let cw = char_width(c);
+        if w + cw > width && !line.is_empty() {
+            match last_space {
+                // Break at a space only when it keeps at least half the line.
+                Some((at, at_w)) if at > 0 && at_w * 2 >= width => {
+                    let rest = line.split_off(at);
+                    lines.push(line.trim_end().to_string());
+                    line = rest.trim_start().to_string();
+                }
+                _ => lines.push(std::mem::take(&mut line)),
+            }
+            w = text_width(&line);
+            last_space = None;
+        }
+        if c == ' ' {
+            last_space = Some((line.len(), w));
+        }
+        line.push(c);
+        w += cw;
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// One row of cells: a character (or `None` for the second half of a wide
@@ -791,7 +852,18 @@ impl Grid {
                 line.text(self.margin + (room - w) / 2, &text, *style);
             }
         }
-        writeln!(out, "{}", line.render(colour))
+        writeln!(out, "{}", line.render(colour))?;
+        if let Some(sentence) = &row.narration {
+            let indent = self.margin + 2;
+            let pieces = wrap(sentence, self.width.saturating_sub(indent + 2).max(20));
+            for (i, piece) in pieces.iter().enumerate() {
+                let mut line = Line::new(self.width);
+                let lead = if i == 0 { "↳" } else { " " };
+                line.text(indent, &format!("{lead} {piece}"), Style::Dim);
+                writeln!(out, "{}", line.render(colour))?;
+            }
+        }
+        Ok(())
     }
 
     fn arrow(
@@ -842,59 +914,7 @@ impl Grid {
 }
 
 // ---------------------------------------------------------------------------
-// Feeding a diagram.
-
-/// A trace writer that draws as the run goes: attach it where a trace file
-/// would go (`TraceOutput::to_writer`) and each line is read back into the
-/// diagram, so a live run and its trace file draw the same picture.
-pub struct DiagramSink {
-    diagram: std::rc::Rc<std::cell::RefCell<Diagram>>,
-    partial: Vec<u8>,
-    header_seen: bool,
-}
-
-impl DiagramSink {
-    pub fn new(diagram: std::rc::Rc<std::cell::RefCell<Diagram>>) -> DiagramSink {
-        DiagramSink {
-            diagram,
-            partial: Vec::new(),
-            header_seen: false,
-        }
-    }
-
-    fn line(&mut self, line: &[u8]) -> io::Result<()> {
-        if !self.header_seen {
-            self.header_seen = true;
-            return Ok(());
-        }
-        let rec: Record = serde_json::from_slice(line)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        self.diagram.borrow_mut().record(&rec);
-        Ok(())
-    }
-}
-
-impl Write for DiagramSink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut rest = buf;
-        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
-            if self.partial.is_empty() {
-                self.line(&rest[..nl])?;
-            } else {
-                self.partial.extend_from_slice(&rest[..nl]);
-                let line = std::mem::take(&mut self.partial);
-                self.line(&line)?;
-            }
-            rest = &rest[nl + 1..];
-        }
-        self.partial.extend_from_slice(rest);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+// Feeding a diagram from a trace file.
 
 /// Draws a recorded trace: reads its lines after the header into `diagram`.
 pub fn read_into(
