@@ -34,6 +34,7 @@ pub mod replication;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod step;
 pub mod store;
 pub mod time;
 pub mod trace;

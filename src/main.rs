@@ -31,6 +31,8 @@ struct Cli {
 enum Command {
     /// Run a scenario file: print the event log and the verdicts.
     Run(cli::run::RunArgs),
+    /// Step through a scenario one event at a time, back and forth, and intervene.
+    Step(cli::step::StepArgs),
     /// Draw a recorded trace as a message-sequence diagram.
     Diagram(cli::diagram::DiagramArgs),
     /// Re-run a recorded trace and verify every event is identical.
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
     };
     let code = match &cli.command {
         Command::Run(args) => cli::run::run_command(args),
+        Command::Step(args) => cli::step::step_command(args),
         Command::Diagram(args) => cli::diagram::diagram_command(args),
         Command::Replay(args) => cli::run::replay_command(args),
         Command::Judge(args) => cli::run::judge_command(args),

@@ -6,3 +6,4 @@ pub mod diagram;
 pub mod fuzz;
 pub mod list;
 pub mod run;
+pub mod step;

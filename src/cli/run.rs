@@ -53,6 +53,9 @@ pub struct RunArgs {
     /// (see `parliament diagram --help` for what it shows).
     #[arg(long)]
     pub diagram: bool,
+    /// Step through the run one event at a time instead (as `parliament step`).
+    #[arg(long)]
+    pub step: bool,
     #[command(flatten)]
     pub view: crate::cli::diagram::DiagramView,
     #[command(flatten)]
@@ -60,6 +63,13 @@ pub struct RunArgs {
 }
 
 pub fn run_command(args: &RunArgs) -> i32 {
+    if args.step {
+        return crate::cli::step::step_command(&crate::cli::step::StepArgs {
+            scenario: args.scenario.clone(),
+            seed: args.seed,
+            lang: args.narration.lang,
+        });
+    }
     let mut scenario = match Scenario::load(&args.scenario) {
         Ok(s) => s,
         Err(e) => {

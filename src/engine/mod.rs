@@ -47,6 +47,24 @@ pub struct RunRecord {
     pub history: Option<crate::history::History>,
 }
 
+/// Something pending in the world, as step mode lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PendingView {
+    Message {
+        at: Time,
+        mid: MessageId,
+        from: NodeId,
+        to: NodeId,
+        kind: &'static str,
+        label: String,
+    },
+    Timer {
+        at: Time,
+        node: NodeId,
+        timer: String,
+    },
+}
+
 #[derive(Clone)]
 enum Pending<P: Protocol> {
     Deliver {
@@ -239,6 +257,49 @@ impl<'s, P: Protocol> World<'s, P> {
 
     pub fn now(&self) -> Time {
         self.now
+    }
+
+    /// Whether the run has ended.
+    pub fn ended(&self) -> Option<EndReason> {
+        self.ended
+    }
+
+    /// Every node's structured view, in node order (`None` while crashed).
+    pub fn views(&self) -> Vec<Option<crate::protocol::NodeView>> {
+        self.slots
+            .iter()
+            .map(|s| s.node.as_ref().map(P::describe))
+            .collect()
+    }
+
+    /// What is pending, earliest first: messages in flight and armed timers.
+    pub fn pending(&self) -> Vec<PendingView> {
+        self.queue
+            .in_order()
+            .into_iter()
+            .filter_map(|(at, p)| match p {
+                Pending::Deliver { mid, from, to, msg } => Some(PendingView::Message {
+                    at,
+                    mid: *mid,
+                    from: *from,
+                    to: *to,
+                    kind: msg.kind().name(),
+                    label: msg.to_string(),
+                }),
+                Pending::Timer {
+                    node,
+                    timer,
+                    generation,
+                } => self
+                    .timer_armed(*node, timer, *generation)
+                    .map(|_| PendingView::Timer {
+                        at,
+                        node: *node,
+                        timer: format!("{timer:?}"),
+                    }),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn stats(&self) -> Stats {

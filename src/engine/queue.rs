@@ -80,6 +80,14 @@ impl<E> EventQueue<E> {
         self.heap.len()
     }
 
+    /// Every pending event with its time, earliest first (for step mode's
+    /// list of what is pending; sorting makes it cost n log n).
+    pub fn in_order(&self) -> Vec<(Time, &E)> {
+        let mut all: Vec<&Entry<E>> = self.heap.iter().collect();
+        all.sort_by_key(|e| (e.at, e.seq));
+        all.into_iter().map(|e| (e.at, &e.event)).collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }

@@ -31,6 +31,13 @@ impl RecordSink {
         }
     }
 
+    /// For an output that gets no header line (a world's output attached
+    /// after it was built).
+    pub fn without_header(mut self) -> RecordSink {
+        self.header_seen = true;
+        self
+    }
+
     fn line(&mut self, line: &[u8]) -> io::Result<()> {
         if !self.header_seen {
             self.header_seen = true;

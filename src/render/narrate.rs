@@ -73,6 +73,9 @@ pub struct Narrator {
     names: Vec<String>,
     in_flight: HashMap<MessageId, InFlight>,
     client_of: HashMap<RequestId, String>,
+    /// Keep delivered messages in mind (step mode goes back and delivers
+    /// them again).
+    remember_delivered: bool,
 }
 
 impl Narrator {
@@ -91,6 +94,28 @@ impl Narrator {
                 .collect(),
             in_flight: HashMap::new(),
             client_of: HashMap::new(),
+            remember_delivered: false,
+        }
+    }
+
+    /// A narrator that remembers every message it saw sent, for a reader that
+    /// goes back in time.
+    pub fn remembering(mut self) -> Narrator {
+        self.remember_delivered = true;
+        self
+    }
+
+    fn take(&mut self, mid: &MessageId) -> Option<InFlight> {
+        if self.remember_delivered {
+            self.in_flight.get(mid).map(|m| InFlight {
+                from: m.from.clone(),
+                to: m.to.clone(),
+                payload: m.payload.clone(),
+                sent: m.sent,
+                held_until: m.held_until,
+            })
+        } else {
+            self.in_flight.remove(mid)
         }
     }
 
@@ -172,7 +197,7 @@ impl Narrator {
                 )
             }
             RecordedEvent::Deliver { mid, .. } => {
-                let m = self.in_flight.remove(mid)?;
+                let m = self.take(mid)?;
                 let mut s = self.meaning_of(&m);
                 if let Some(until) = m.held_until {
                     s.push_str(&self.say(
@@ -193,8 +218,7 @@ impl Narrator {
                 ..
             } => {
                 let label = self
-                    .in_flight
-                    .remove(mid)
+                    .take(mid)
                     .map(|m| m.payload.label())
                     .unwrap_or_default();
                 match reason {
