@@ -63,6 +63,8 @@ pub fn median(sorted: &[f64]) -> f64 {
 }
 
 /// Engine benchmark cases: long Basic Paxos runs with the trace off.
+pub mod classroom;
+
 pub mod engine {
     use super::BenchResult;
     use crate::run::run;

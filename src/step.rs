@@ -681,3 +681,31 @@ fn save(spec: &ScenarioSpec, path: &Path, options: &StepOptions) -> String {
         Err(e) => format!("cannot save to {}: {e}", path.display()),
     }
 }
+
+/// Seconds each of `runs` single steps back took, at step `at` of `scenario`
+/// (for `parliament bench`).
+pub fn time_step_back(scenario: &Scenario, at: u64, runs: usize) -> Vec<f64> {
+    struct Timing<'a> {
+        scenario: &'a Scenario,
+        at: u64,
+        runs: usize,
+    }
+    impl WorldVisitor for Timing<'_> {
+        type Output = Vec<f64>;
+        fn visit<P: Protocol>(self, world: World<'_, P>) -> Vec<f64> {
+            let mut stepper = Stepper::new(self.scenario, world, Lang::En);
+            stepper.go(self.at);
+            let end = stepper.step;
+            (0..self.runs)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    stepper.go(end - 1);
+                    let took = start.elapsed().as_secs_f64();
+                    stepper.go(end);
+                    took
+                })
+                .collect()
+        }
+    }
+    with_world(scenario, TraceOutput::new(), Timing { scenario, at, runs })
+}

@@ -23,6 +23,8 @@ pub enum Suite {
     CheckerLarge,
     /// Fuzz sweeps: seeds per second with 1 and 2 jobs.
     Fuzz,
+    /// The diagram of a 10^5-event trace, and one step back at step 10^5.
+    Classroom,
     /// Engine, checker and fuzz (not checker-large).
     All,
 }
@@ -114,7 +116,7 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
         None
     };
     let generated: &[GeneratedCase] = match args.suite {
-        Suite::Engine | Suite::Fuzz => &[],
+        Suite::Engine | Suite::Fuzz | Suite::Classroom => &[],
         Suite::Checker | Suite::All => &GENERATED_CASES[..2],
         Suite::CheckerLarge => &GENERATED_CASES,
     };
@@ -136,6 +138,9 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
     }
     if matches!(args.suite, Suite::Fuzz | Suite::All) {
         report(crate::bench::fuzz::cases(args.runs));
+    }
+    if matches!(args.suite, Suite::Classroom | Suite::All) {
+        report(crate::bench::classroom::cases(args.runs));
     }
     if let Some(secs) = args.c50 {
         match checker::c50_bad_every_key(&data, Duration::from_secs(secs)) {
