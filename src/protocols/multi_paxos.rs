@@ -699,14 +699,25 @@ impl MultiPaxos {
             ctx.persist(DiskWrite::Promise(ballot));
             ctx.note(Fact::Promised { ballot });
         }
+        // A slot known chosen is reported with its chosen command: the
+        // acceptance held there may be an older ballot's, another command.
         let reports = self
             .slots
-            .accepted_from(from)
-            .map(|(slot, a)| Report {
-                slot,
-                ballot: a.ballot,
-                record: a.command.clone(),
-                chosen: self.slots.chosen(slot).is_some(),
+            .range(from, self.slots.last_slot())
+            .filter_map(|v| match (v.chosen, v.accepted) {
+                (Some(record), accepted) => Some(Report {
+                    slot: v.slot,
+                    ballot: accepted.map_or(Ballot::NONE, |a| a.ballot),
+                    record: record.clone(),
+                    chosen: true,
+                }),
+                (None, Some(a)) => Some(Report {
+                    slot: v.slot,
+                    ballot: a.ballot,
+                    record: a.command.clone(),
+                    chosen: false,
+                }),
+                (None, None) => None,
             })
             .collect();
         Some(Msg::Promise {
@@ -755,10 +766,11 @@ impl MultiPaxos {
         campaign.max_slot = campaign.max_slot.max(max_slot);
         for r in reports {
             if r.chosen {
-                campaign.known_chosen.insert(r.slot, r.record.clone());
+                campaign.known_chosen.insert(r.slot, r.record);
+            } else {
+                // Merging keeps the highest ballot per slot: the value to propose.
+                let _ = campaign.reported.accept(r.slot, r.ballot, r.record);
             }
-            // Merging keeps the highest ballot per slot: the value to propose.
-            let _ = campaign.reported.accept(r.slot, r.ballot, r.record);
         }
         if self.quorum.vote_result(&campaign.promises) == VoteResult::Won {
             self.lead(ctx);
