@@ -99,8 +99,8 @@ pub struct Params {
     /// Ticks between a leader's heartbeats (which also resend what is missing).
     #[serde(default = "default_heartbeat")]
     pub heartbeat: u64,
-    /// Ticks without a leader after which a node runs for leader; each wait
-    /// adds a random part of up to half as much again.
+    /// Ticks without a leader after which the first node runs for leader;
+    /// node k (0-based) waits k/n of it more, plus a little randomness.
     #[serde(default = "default_election")]
     pub election_timeout: u64,
 }
@@ -573,10 +573,10 @@ impl Protocol for MultiPaxos {
                 }
                 Stance::Follower => {
                     let silent = ctx.now() - self.last_heard;
-                    if silent >= self.config.election_timeout {
+                    if silent >= self.patience() {
                         self.campaign(ctx);
                     } else {
-                        ctx.set_timer(Timer::Election, self.config.election_timeout - silent);
+                        ctx.set_timer(Timer::Election, self.patience() - silent);
                     }
                 }
             },
@@ -641,10 +641,20 @@ impl MultiPaxos {
         Epoch(ballot.0)
     }
 
+    /// How long this node waits without a leader before it runs: the timeout
+    /// plus a step per node rank, so that the first node in order runs first
+    /// and a simultaneous start does not duel (seed 002's 选主 by priority).
+    fn patience(&self) -> u64 {
+        let step = self.config.election_timeout / u64::from(self.config.nodes);
+        self.config.election_timeout + u64::from(self.me.0) * step
+    }
+
+    /// Arms the election timer: the patience and a random part of up to half
+    /// a rank step (which never reorders the ranks).
     fn arm_election(&self, ctx: &mut Ctx<Self>) {
-        let base = self.config.election_timeout;
-        let jitter = ctx.rng().below(base / 2 + 1);
-        ctx.set_timer(Timer::Election, base + jitter);
+        let step = self.config.election_timeout / u64::from(self.config.nodes);
+        let jitter = ctx.rng().below(step / 2 + 1);
+        ctx.set_timer(Timer::Election, self.patience() + jitter);
     }
 
     fn see(&mut self, ballot: Ballot) {
