@@ -558,7 +558,7 @@ impl Protocol for MultiPaxos {
         match timer {
             Timer::Heartbeat => {
                 if matches!(self.stance, Stance::Leader(_)) {
-                    self.heartbeat(ctx);
+                    self.heartbeat(ctx, true);
                     ctx.set_timer(Timer::Heartbeat, self.config.heartbeat);
                 }
             }
@@ -844,7 +844,7 @@ impl MultiPaxos {
         }
         ctx.set_timer(Timer::Heartbeat, self.config.heartbeat);
         if self.config.variant != Variant::Leaderless {
-            self.heartbeat(ctx);
+            self.heartbeat(ctx, false);
         }
         self.resign_if_idle();
     }
@@ -1008,9 +1008,9 @@ impl MultiPaxos {
         }
     }
 
-    /// Heartbeat: how far the chosen prefix reaches, and every accept not yet
-    /// answered sent again (an accept may have been lost).
-    fn heartbeat(&mut self, ctx: &mut Ctx<Self>) {
+    /// Heartbeat: how far the chosen prefix reaches, and (`resend`) every
+    /// accept not yet answered sent again (an accept may have been lost).
+    fn heartbeat(&mut self, ctx: &mut Ctx<Self>, resend: bool) {
         let Stance::Leader(l) = &self.stance else {
             return;
         };
@@ -1023,6 +1023,9 @@ impl MultiPaxos {
                 chosen_through: self.slots.first_unchosen().prev(),
             },
         );
+        if !resend {
+            return;
+        }
         for (&slot, votes) in &l.proposals {
             let Some(accepted) = self.slots.accepted(slot) else {
                 continue;
