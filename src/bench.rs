@@ -118,6 +118,71 @@ pub mod engine {
         ),
     ];
 
+    /// Multi-Paxos (seed 002) under the same steady load: 5 replicas, 20
+    /// clients, no faults, simulated without the checks; the full check of
+    /// the history it produced (every check of the protocol) is timed once
+    /// and printed as a note. (name, events).
+    pub const MULTI_PAXOS: &[(&str, u64)] = &[
+        ("engine/multi-paxos-append-5x20-1e5", 100_000),
+        ("engine/multi-paxos-append-5x20-2e6", 2_000_000),
+    ];
+
+    fn multi_paxos_scenario(events: u64) -> String {
+        format!(
+            r#"{{"name": "bench-multi-paxos", "protocol": "multi-paxos", "variant": "default",
+                "seed": 1, "nodes": {{"replicas": 5}},
+                "network": {{"delay": {{"uniform": [1, 5]}}}},
+                "workload": {{"model": "append", "clients": 20, "timeout": 200, "retries": 3,
+                              "generate": {{"keys": 100, "reads": 0.5, "think": [0, 5],
+                                           "stop": 1000000000000}}}},
+                "limits": {{"time": 1000000000000, "events": {events}}}}}"#
+        )
+    }
+
+    fn multi_paxos_cases(runs: usize) -> Vec<BenchResult> {
+        let mut results = Vec::new();
+        for &(name, events) in MULTI_PAXOS {
+            let text = multi_paxos_scenario(events);
+            let scenario = Scenario::parse(&text, name).expect("bench scenarios are valid");
+            let mut samples = Vec::with_capacity(runs);
+            let mut last = None;
+            for _ in 0..runs.max(1) {
+                let start = Instant::now();
+                let (record, _) = crate::run::simulate(&scenario, TraceOutput::new());
+                samples.push(start.elapsed().as_secs_f64());
+                last = Some(record);
+            }
+            let record = last.expect("at least one run");
+            let done = record.stats.events;
+            let operations = record.history.as_ref().map_or(0, |h| h.ops.len());
+            let start = Instant::now();
+            let report = crate::judge::judge(&scenario, record, None);
+            let check_seconds = start.elapsed().as_secs_f64();
+            let mut result = BenchResult::from_samples(name, done, samples);
+            result.notes.push(format!(
+                "{:.0} ns/event",
+                result.seconds * 1e9 / done.max(1) as f64
+            ));
+            let verdicts: Vec<String> = report
+                .checks
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {}",
+                        crate::named::Named::name(c.check),
+                        c.verdict.as_str()
+                    )
+                })
+                .collect();
+            result.notes.push(format!(
+                "full check of {operations} operations: {check_seconds:.2} s ({})",
+                verdicts.join(", ")
+            ));
+            results.push(result);
+        }
+        results
+    }
+
     fn replicated_scenario(model: &str, events: u64) -> String {
         format!(
             r#"{{"name": "bench-replicated", "protocol": "primary-backup", "variant": "sync",
@@ -150,6 +215,7 @@ pub mod engine {
             ));
             results.push(result);
         }
+        results.extend(multi_paxos_cases(runs));
         results
     }
 

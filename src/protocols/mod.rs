@@ -6,6 +6,7 @@
 //! `parliament protocols`, running, judging) is generic over [`Protocol`].
 
 pub mod basic_paxos;
+pub mod multi_paxos;
 pub mod primary_backup;
 
 use crate::check::CheckKind;
@@ -15,12 +16,14 @@ use crate::named::{NameRow, Named};
 use crate::op::ScriptedRequest;
 use crate::protocol::{Meaning, Message, OutcomeWord, Protocol, Serves, Setup};
 use basic_paxos::BasicPaxos;
+use multi_paxos::MultiPaxos;
 use primary_backup::PrimaryBackup;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProtocolKind {
     BasicPaxos,
     PrimaryBackup,
+    MultiPaxos,
 }
 
 impl Named for ProtocolKind {
@@ -34,6 +37,12 @@ impl Named for ProtocolKind {
             value: ProtocolKind::PrimaryBackup,
             name: "primary-backup",
             about: "one primary replicates a log to backups; failover on a heartbeat timeout",
+        },
+        NameRow {
+            value: ProtocolKind::MultiPaxos,
+            name: "multi-paxos",
+            about: "a log of Paxos instances: election by one prepare, holes, re-confirmation, \
+                    StartWorking (seed 002)",
         },
     ];
 }
@@ -55,6 +64,7 @@ impl ProtocolKind {
         match self {
             ProtocolKind::BasicPaxos => v.visit::<BasicPaxos>(),
             ProtocolKind::PrimaryBackup => v.visit::<PrimaryBackup>(),
+            ProtocolKind::MultiPaxos => v.visit::<MultiPaxos>(),
         }
     }
 
@@ -88,6 +98,13 @@ impl ProtocolKind {
                     variant,
                 }
             }
+            ProtocolKind::MultiPaxos => {
+                let (config, variant) = configure::<MultiPaxos>(input)?;
+                Configured {
+                    config: ProtocolConfig::MultiPaxos(config),
+                    variant,
+                }
+            }
         })
     }
 }
@@ -97,6 +114,7 @@ impl ProtocolKind {
 pub enum ProtocolConfig {
     BasicPaxos(<BasicPaxos as Protocol>::Config),
     PrimaryBackup(<PrimaryBackup as Protocol>::Config),
+    MultiPaxos(<MultiPaxos as Protocol>::Config),
 }
 
 impl ProtocolConfig {
@@ -104,6 +122,7 @@ impl ProtocolConfig {
         match self {
             ProtocolConfig::BasicPaxos(c) => v.visit::<BasicPaxos>(c),
             ProtocolConfig::PrimaryBackup(c) => v.visit::<PrimaryBackup>(c),
+            ProtocolConfig::MultiPaxos(c) => v.visit::<MultiPaxos>(c),
         }
     }
 
