@@ -32,8 +32,8 @@ pub trait Message: Clone + Debug + std::fmt::Display + Serialize {
     type Kind: Named;
     fn kind(&self) -> Self::Kind;
     /// What a message of `kind` means, as narration says it when one is
-    /// delivered, in every language narration speaks. Placeholders: `{from}`,
-    /// `{to}`, `{msg}` (the label) and the message's own field names.
+    /// delivered, in every language narration speaks. Placeholders: `{sender}`,
+    /// `{receiver}`, `{msg}` (the label) and the message's own field names.
     fn meaning(kind: Self::Kind) -> Meaning;
 }
 

@@ -212,33 +212,33 @@ impl Message for Msg {
     fn meaning(kind: MsgKind) -> Meaning {
         match kind {
             MsgKind::Prepare => Meaning {
-                en: "{to} receives Prepare({ballot}) from {from}: P1a, a request to promise to \
+                en: "{receiver} receives Prepare({ballot}) from {sender}: P1a, a request to promise to \
                      answer no prepare numbered {ballot} or lower and to accept nothing below it",
-                zh: "{to} 收到 {from} 的 Prepare({ballot})：第一阶段请求（P1a），\
+                zh: "{receiver} 收到 {sender} 的 Prepare({ballot})：第一阶段请求（P1a），\
                      要求它承诺不再回应编号不超过 {ballot} 的准备请求，也不再接受编号小于 {ballot} 的提案",
             },
             MsgKind::Promise => Meaning {
-                en: "{to} receives {from}'s promise for ballot {ballot} (P1b), reporting the \
+                en: "{receiver} receives {sender}'s promise for ballot {ballot} (P1b), reporting the \
                      highest-numbered proposal it has accepted: {accepted}",
-                zh: "{to} 收到 {from} 对编号 {ballot} 的承诺（P1b），\
+                zh: "{receiver} 收到 {sender} 对编号 {ballot} 的承诺（P1b），\
                      并附上它已接受的编号最大的提案：{accepted}",
             },
             MsgKind::Accept => Meaning {
-                en: "{to} receives Accept({ballot}, {value}) from {from}: P2a, a request to \
+                en: "{receiver} receives Accept({ballot}, {value}) from {sender}: P2a, a request to \
                      accept this proposal unless it has promised a higher ballot",
-                zh: "{to} 收到 {from} 的 Accept({ballot}, {value})：第二阶段请求（P2a），\
+                zh: "{receiver} 收到 {sender} 的 Accept({ballot}, {value})：第二阶段请求（P2a），\
                      若没有承诺过更高的编号，就应接受这个提案",
             },
             MsgKind::Accepted => Meaning {
-                en: "{to} hears from {from} that it accepted ({ballot}, {value}) (P2b); \
+                en: "{receiver} hears from {sender} that it accepted ({ballot}, {value}) (P2b); \
                      once a majority has, the value is chosen",
-                zh: "{to} 得知 {from} 已接受提案 ({ballot}, {value})（P2b）；\
+                zh: "{receiver} 得知 {sender} 已接受提案 ({ballot}, {value})（P2b）；\
                      多数派接受之后，这个值就被选定了",
             },
             MsgKind::Nack => Meaning {
-                en: "{to} learns from {from} that ballot {ballot} was refused: {from} has \
+                en: "{receiver} learns from {sender} that ballot {ballot} was refused: {sender} has \
                      promised ballot {promised}",
-                zh: "{to} 得知编号 {ballot} 被 {from} 拒绝：{from} 已经承诺了编号 {promised}",
+                zh: "{receiver} 得知编号 {ballot} 被 {sender} 拒绝：{sender} 已经承诺了编号 {promised}",
             },
         }
     }

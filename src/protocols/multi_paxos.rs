@@ -42,8 +42,8 @@ use crate::ids::{ClientId, NodeId, RequestId};
 use crate::named::{NameRow, Named};
 use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::{
-    Ctx, DurableState, FieldValue, LogEntryView, Message, NodeView, OutcomeWord, Protocol, RoleRow,
-    Serves, Setup,
+    Ctx, DurableState, FieldValue, LogEntryView, Meaning, Message, NodeView, OutcomeWord, Protocol,
+    RoleRow, Serves, Setup,
 };
 use crate::replication::{
     Applied, Applier, ClientCommand, Command, Entry, Epoch, LogIndex, Quorum, SessionOutcome,
@@ -268,6 +268,54 @@ impl Message for Msg {
             Msg::Confirm { chosen, .. } if chosen.is_empty() => MsgKind::Heartbeat,
             Msg::Confirm { .. } => MsgKind::Confirm,
             Msg::CatchUp { .. } => MsgKind::CatchUp,
+        }
+    }
+
+    fn meaning(kind: MsgKind) -> Meaning {
+        match kind {
+            MsgKind::Prepare => Meaning {
+                en: "{receiver} receives Prepare({ballot}) from {sender} for every slot from #{from} on: \
+                     one phase 1 for the whole open log, as a leader election",
+                zh: "{receiver} 收到 {sender} 的 Prepare({ballot})，覆盖从 #{from} 起的所有日志位置：\
+                     对整个未决日志只做一次第一阶段，相当于选主",
+            },
+            MsgKind::Promise => Meaning {
+                en: "{receiver} receives {sender}'s promise for ballot {ballot}, with every value it has \
+                     accepted from there on and its max log id #{max_slot}",
+                zh: "{receiver} 收到 {sender} 对编号 {ballot} 的承诺，附上它从该位置起接受过的所有值，\
+                     以及它的最大日志编号 #{max_slot}",
+            },
+            MsgKind::Accept => Meaning {
+                en: "{receiver} receives Accept({ballot}) for slot #{slot} from {sender}: it accepts \
+                     unless it has promised a higher ballot (P2b holds for every entry)",
+                zh: "{receiver} 收到 {sender} 对日志位置 #{slot} 的 Accept({ballot})：\
+                     除非承诺过更高的编号，否则接受（每条日志都要检查 P2b）",
+            },
+            MsgKind::Accepted => Meaning {
+                en: "{receiver} hears that {sender} accepted slot #{slot} in ballot {ballot}; a majority \
+                     makes the entry chosen",
+                zh: "{receiver} 得知 {sender} 在编号 {ballot} 下接受了日志位置 #{slot}；多数派接受后该条目即被选定",
+            },
+            MsgKind::Nack => Meaning {
+                en: "{receiver} learns from {sender} that ballot {ballot} was refused: {sender} has \
+                     promised ballot {promised}, so another node leads",
+                zh: "{receiver} 得知编号 {ballot} 被 {sender} 拒绝：{sender} 已承诺编号 {promised}，有别的节点在领导",
+            },
+            MsgKind::Confirm => Meaning {
+                en: "{receiver} receives the confirm log (确认日志) from {sender}: these entries are \
+                     chosen, and the leader's chosen prefix reaches #{chosen_through}",
+                zh: "{receiver} 收到 {sender} 的确认日志：这些条目已被选定，领导者连续选定的前缀到 #{chosen_through}",
+            },
+            MsgKind::Heartbeat => Meaning {
+                en: "{receiver} hears a heartbeat from {sender}, leading in ballot {ballot}: its chosen \
+                     prefix reaches #{chosen_through}",
+                zh: "{receiver} 收到 {sender}（编号 {ballot} 的领导者）的心跳：它连续选定的前缀到 #{chosen_through}",
+            },
+            MsgKind::CatchUp => Meaning {
+                en: "{receiver} is asked by {sender} for the chosen entries from #{from} on, which it \
+                     lacks",
+                zh: "{sender} 缺少从 #{from} 起已选定的条目，请求 {receiver} 补发",
+            },
         }
     }
 }

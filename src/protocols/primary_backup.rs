@@ -202,24 +202,24 @@ impl Message for Msg {
     fn meaning(kind: MsgKind) -> Meaning {
         match kind {
             MsgKind::Replicate => Meaning {
-                en: "{to} receives entries from {from}, primary of view {view}, to place after \
+                en: "{receiver} receives entries from {sender}, primary of view {view}, to place after \
                      #{prev}; the primary has committed up to #{commit}",
-                zh: "{to} 收到视图 {view} 的主节点 {from} 发来的日志条目，接在 #{prev} 之后；\
+                zh: "{receiver} 收到视图 {view} 的主节点 {sender} 发来的日志条目，接在 #{prev} 之后；\
                      主节点已提交到 #{commit}",
             },
             MsgKind::Heartbeat => Meaning {
-                en: "{to} hears a heartbeat from {from}, primary of view {view}: the primary \
+                en: "{receiver} hears a heartbeat from {sender}, primary of view {view}: the primary \
                      is alive and has committed up to #{commit}",
-                zh: "{to} 收到视图 {view} 的主节点 {from} 的心跳：主节点还活着，已提交到 #{commit}",
+                zh: "{receiver} 收到视图 {view} 的主节点 {sender} 的心跳：主节点还活着，已提交到 #{commit}",
             },
             MsgKind::Ack => Meaning {
-                en: "{to} learns that {from} holds its log up to #{matched}, on disk",
-                zh: "{to} 得知备节点 {from} 已把日志持久化到 #{matched}",
+                en: "{receiver} learns that {sender} holds its log up to #{matched}, on disk",
+                zh: "{receiver} 得知备节点 {sender} 已把日志持久化到 #{matched}",
             },
             MsgKind::Reject => Meaning {
-                en: "{to} learns that {from} lacks entry #{prev} (its log ends at #{last}): \
+                en: "{receiver} learns that {sender} lacks entry #{prev} (its log ends at #{last}): \
                      the primary must send from further back",
-                zh: "{to} 得知 {from} 缺少条目 #{prev}（它的日志只到 #{last}）：\
+                zh: "{receiver} 得知 {sender} 缺少条目 #{prev}（它的日志只到 #{last}）：\
                      主节点必须从更早的位置重发",
             },
         }

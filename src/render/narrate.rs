@@ -362,7 +362,12 @@ impl Narrator {
     fn meaning_of(&self, m: &InFlight) -> String {
         let label = m.payload.label();
         let kind = m.payload.kind().unwrap_or("");
-        let Some(meaning) = self.meanings.get(kind) else {
+        // Payload tags are snake_case where kind names use hyphens.
+        let meaning = self
+            .meanings
+            .get(kind)
+            .or_else(|| self.meanings.get(kind.replace('_', "-").as_str()));
+        let Some(meaning) = meaning else {
             return self.say(
                 format!("{} receives {label} from {}", m.to, m.from),
                 format!("{} 收到 {} 的 {label}", m.to, m.from),
@@ -474,8 +479,8 @@ fn fill(template: &str, from: &str, to: &str, label: &str, fields: &[(String, St
         };
         let name = &after[..close];
         let value = match name {
-            "from" => Some(from),
-            "to" => Some(to),
+            "sender" => Some(from),
+            "receiver" => Some(to),
             "msg" => Some(label),
             _ => fields
                 .iter()
@@ -548,7 +553,7 @@ mod tests {
         let fields = vec![("ballot".to_string(), "2".to_string())];
         assert_eq!(
             fill(
-                "{to} gets {msg} from {from}, ballot {ballot}{x}",
+                "{receiver} gets {msg} from {sender}, ballot {ballot}{x}",
                 "P1",
                 "A1",
                 "Prepare(2)",
