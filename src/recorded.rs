@@ -43,6 +43,7 @@ pub fn read_trace(path: &Path) -> Result<ReadTrace, InputError> {
         end_reason: trace::EndReason::Quiescent,
         facts: Vec::new(),
         history: None,
+        memory_overrun: None,
     };
     let mut history = scenario
         .workload

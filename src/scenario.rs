@@ -364,24 +364,20 @@ pub struct Scenario {
 // Loading.
 
 impl Scenario {
-    /// Reads and validates a scenario file.
+    /// Reads and validates a scenario file (`-`: standard input), reading at
+    /// most [`limits::MAX_FILE_BYTES`] whatever the file claims its size is.
     pub fn load(path: &Path) -> Result<Scenario, InputError> {
         let source = path.display().to_string();
-        let meta = std::fs::metadata(path)
-            .map_err(|e| InputError::new(&source, format!("cannot read the file: {e}")))?;
-        if meta.len() > limits::MAX_FILE_BYTES {
-            return Err(InputError::new(
-                &source,
-                format!(
-                    "the file is {} bytes; scenario files are limited to {} bytes",
-                    meta.len(),
-                    limits::MAX_FILE_BYTES
-                ),
-            ));
-        }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::new(&source, format!("cannot read the file: {e}")))?;
-        Scenario::parse(&text, &source)
+        let bytes = crate::input::read_capped(
+            path,
+            crate::input::ReadLimits {
+                max_bytes: limits::MAX_FILE_BYTES,
+                max_line_bytes: limits::MAX_FILE_BYTES,
+                what: "scenario files",
+            },
+        )?;
+        let text = crate::history::text_of(&source, &bytes)?;
+        Scenario::parse(text, &source)
     }
 
     /// Parses and validates scenario JSON text; `source` names it in errors.

@@ -271,6 +271,12 @@ pub enum EndReason {
     Quiescent,
     TimeLimit,
     EventLimit,
+    /// The run would have used more memory than its budget allowed
+    /// (`parliament run --max-memory`): it stopped early, and nothing is judged.
+    MemoryLimit,
+    /// The user pressed Ctrl-C: the run stopped where it was, and nothing is
+    /// judged.
+    Interrupted,
 }
 
 impl EndReason {
@@ -279,6 +285,8 @@ impl EndReason {
             EndReason::Quiescent => "quiescent",
             EndReason::TimeLimit => "time-limit",
             EndReason::EventLimit => "event-limit",
+            EndReason::MemoryLimit => "memory-limit",
+            EndReason::Interrupted => "interrupted",
         }
     }
 }
@@ -541,8 +549,13 @@ impl TraceOutput {
         if let Some(budget) = self.log_budget.as_mut() {
             if *budget > 0 {
                 *budget -= 1;
-                if let Some(w) = self.log_sink.as_mut() {
-                    let _ = writeln!(w, "{:>8}  {}", t.0, crate::render::log::describe(ev));
+                if let Some(w) = self.log_sink.as_mut()
+                    && writeln!(w, "{:>8}  {}", t.0, crate::render::log::describe(ev)).is_err()
+                {
+                    // A closed or full standard output: the log stops, the run
+                    // and its trace file go on; the caller's next print says why.
+                    self.log_sink = None;
+                    self.log_budget = None;
                 }
             } else {
                 self.log_suppressed += 1;

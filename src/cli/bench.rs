@@ -78,7 +78,7 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
             return 2;
         };
         let result = checker::generated_case(case, args.runs);
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string(&result).expect("results serialise")
         );
@@ -184,10 +184,10 @@ fn generated_in_child(case: GeneratedCase, runs: usize) -> BenchResult {
 
 fn print_result(r: &BenchResult, json: bool) {
     if json {
-        println!("{}", serde_json::to_string(r).expect("results serialise"));
+        crate::outln!("{}", serde_json::to_string(r).expect("results serialise"));
         return;
     }
-    println!(
+    crate::outln!(
         "{:<48} {:>9} {} {:>10.4} s {:>12.0} {}/s  (median of {})",
         r.name,
         r.events,
@@ -198,6 +198,6 @@ fn print_result(r: &BenchResult, json: bool) {
         r.samples.len()
     );
     for note in &r.notes {
-        println!("    {note}");
+        crate::outln!("    {note}");
     }
 }

@@ -144,11 +144,11 @@ pub fn run(args: &CheckArgs) -> i32 {
         let outcome = check_file(path, args, &options);
         code = worse(code, exit_code(&outcome));
         if args.json {
-            println!("{}", json_line(path, &outcome));
+            crate::outln!("{}", json_line(path, &outcome));
         } else {
             match &outcome {
                 FileOutcome::Bad(e) => eprintln!("error: {e}"),
-                FileOutcome::Checked(c) => print!("{}", human(path, c)),
+                FileOutcome::Checked(c) => crate::out!("{}", human(path, c)),
             }
         }
     }

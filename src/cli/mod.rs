@@ -4,4 +4,7 @@ pub mod bench;
 pub mod check;
 pub mod fuzz;
 pub mod list;
+pub mod output;
+pub mod outputs;
 pub mod run;
+pub mod scenario_name;

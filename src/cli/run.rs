@@ -1,13 +1,17 @@
 //! `parliament run` and `parliament replay`.
 
+use crate::cli::output;
+use crate::cli::outputs::{FileArg, check_outputs};
+use crate::cli::scenario_name;
+use crate::input::is_std_stream;
 use crate::judge::RunReport;
 use crate::named::Named;
-use crate::run::run;
+use crate::run::{run, run_within};
 use crate::scenario::Scenario;
-use crate::trace::{self, Comparer, TraceOutput};
+use crate::trace::{self, Comparer, EndReason, TraceOutput};
 use clap::Args;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub const RUN_EXAMPLES: &str = "\
 Examples:
@@ -24,16 +28,20 @@ without one, 0 when every check holds and 1 when one is violated; 2 for bad inpu
 #[derive(Args, Debug)]
 #[command(after_help = RUN_EXAMPLES)]
 pub struct RunArgs {
-    /// The scenario file (JSON).
+    /// The scenario: a JSON file, `-` for standard input, or a name as
+    /// `parliament list` shows it (`happy-path`, `paxos/happy-path`), looked
+    /// up under ./scenarios, then under the scenarios this parliament came with.
     pub scenario: PathBuf,
     /// Run with this seed instead of the scenario's.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Write the trace (JSON Lines) to this file, streamed as the run goes.
+    /// Write the trace (JSON Lines) to this file, streamed as the run goes
+    /// (`-`: standard output, and the verdicts go to standard error).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// Write what the clients saw (a workload's history, JSON Lines) to this
-    /// file, for `parliament check` or other tools.
+    /// file, for `parliament check` or other tools (`-`: standard output, and
+    /// the verdicts go to standard error).
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
     /// Print one machine-readable JSON summary instead of the event log.
@@ -45,82 +53,173 @@ pub struct RunArgs {
     /// Print at most this many events of the log.
     #[arg(long, default_value_t = 2000, value_name = "N")]
     pub log_limit: u64,
+    /// Memory the run may use (e.g. 512M, 8G); past it the run stops cleanly
+    /// with exit status 3, says what grew, and leaves the trace written so far.
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = crate::cli::check::parse_size)]
+    pub max_memory: usize,
 }
 
 pub fn run_command(args: &RunArgs) -> i32 {
-    let mut scenario = match Scenario::load(&args.scenario) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
+    match run_checked(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            2
         }
-    };
+    }
+}
+
+fn run_checked(args: &RunArgs) -> Result<i32, String> {
+    let path = scenario_name::resolve(&args.scenario).map_err(|e| e.to_string())?;
+    let to_stdout = |p: &Option<PathBuf>| p.as_deref().is_some_and(is_std_stream);
+    let data_on_stdout = to_stdout(&args.trace) || to_stdout(&args.history);
+    if args.json && data_on_stdout {
+        return Err(
+            "--json prints its summary on standard output, so --trace and \
+                    --history cannot be `-` with it"
+                .into(),
+        );
+    }
+    let mut outputs = Vec::new();
+    if let Some(p) = &args.trace {
+        outputs.push(FileArg {
+            option: "--trace",
+            path: p,
+        });
+    }
+    if let Some(p) = &args.history {
+        outputs.push(FileArg {
+            option: "--history",
+            path: p,
+        });
+    }
+    let inputs = [FileArg {
+        option: "the scenario",
+        path: &path,
+    }];
+    check_outputs(&inputs, &outputs)?;
+
+    let mut scenario = Scenario::load(&path).map_err(|e| e.to_string())?;
     if let Some(seed) = args.seed {
         scenario = scenario.with_seed(seed);
     }
-    let mut out = TraceOutput::new();
-    if let Some(path) = &args.trace {
-        match std::fs::File::create(path) {
-            Ok(f) => out = out.to_writer(Box::new(io::BufWriter::with_capacity(1 << 16, f))),
-            Err(e) => {
-                eprintln!(
-                    "error: {}: cannot create the trace file: {e}",
-                    path.display()
-                );
-                return 2;
-            }
-        }
+    if args.history.is_some() && scenario.workload.is_none() {
+        return Err("--history: this scenario has no workload, so no client history".into());
     }
+    // Every output is opened before the run starts.
+    let mut out = TraceOutput::new();
+    if let Some(p) = &args.trace {
+        out = out.to_writer(open_output(p, "the trace file")?);
+    }
+    let mut history_out = match &args.history {
+        Some(p) => Some(open_output(p, "the history file")?),
+        None => None,
+    };
     if args.json {
         out = out.hashed();
-    } else if !args.quiet {
-        println!(
+    } else if !args.quiet && !data_on_stdout {
+        crate::outln!(
             "{} — {}",
-            args.scenario.display(),
+            path.display(),
             if scenario.spec.description.is_empty() {
                 "(no description)"
             } else {
                 &scenario.spec.description
             }
         );
-        println!(
+        crate::outln!(
             "protocol {} ({}), seed {}, {} nodes\n",
             scenario.protocol.name(),
             scenario.variant,
             scenario.spec.seed,
             scenario.cluster.len()
         );
-        out = out.logged(Box::new(io::stdout()), args.log_limit);
+        out = out.logged(Box::new(output::Stdout), args.log_limit);
     }
-    let report = match run(&scenario, out) {
+    crate::interrupt::install();
+    let report = match run_within(&scenario, out, Some(args.max_memory as u64)) {
         Ok((report, _)) => report,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => output::fail(&e),
+        Err(e) => return Err(format!("cannot write the trace: {e}")),
     };
-    if let Some(path) = &args.history {
-        let Some(history) = &report.record.history else {
-            eprintln!("error: --history: this scenario has no workload, so no client history");
-            return 2;
-        };
-        if let Err(e) = std::fs::write(path, crate::history::jsonl::write(history)) {
-            eprintln!("error: {}: cannot write the history: {e}", path.display());
-            return 2;
+    let stopped_early = stopped_early(&path, &scenario, &report);
+    if let (Some(w), Some(history)) = (history_out.as_mut(), &report.record.history) {
+        let written = w
+            .write_all(crate::history::jsonl::write(history).as_bytes())
+            .and_then(|()| w.flush());
+        match written {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => output::fail(&e),
+            Err(e) => return Err(format!("cannot write the history: {e}")),
         }
     }
     if args.json {
         let summary = serde_json::to_string(&report.summary()).expect("summary serialises");
-        println!("{summary}");
+        crate::outln!("{summary}");
+    } else if data_on_stdout {
+        eprint!("{}", verdicts(&report));
     } else {
-        print_verdicts(&report);
+        crate::out!("{}", verdicts(&report));
     }
-    report.exit_code()
+    output::flush();
+    if let Some(message) = stopped_early {
+        eprintln!("{message}");
+    }
+    Ok(report.exit_code())
+}
+
+/// Opens an output file, or standard output for `-`.
+fn open_output(path: &Path, what: &str) -> Result<Box<dyn Write>, String> {
+    if is_std_stream(path) {
+        return Ok(Box::new(io::BufWriter::with_capacity(
+            1 << 16,
+            output::Stdout,
+        )));
+    }
+    match std::fs::File::create(path) {
+        Ok(f) => Ok(Box::new(io::BufWriter::with_capacity(1 << 16, f))),
+        Err(e) => Err(format!("{}: cannot create {what}: {e}", path.display())),
+    }
+}
+
+/// What to say when a run stopped before its end (memory budget, Ctrl-C).
+fn stopped_early(path: &Path, scenario: &Scenario, report: &RunReport) -> Option<String> {
+    let r = &report.record;
+    let how_far = format!(
+        "it stopped after {} events at virtual time {} (limits: time {}, events {})",
+        r.stats.events, r.end_time, scenario.time_limit, scenario.event_limit
+    );
+    match r.end_reason {
+        EndReason::MemoryLimit => {
+            let why = r.memory_overrun.as_ref().map_or_else(
+                || "the run reached its memory budget".to_string(),
+                |o| o.to_string(),
+            );
+            Some(format!(
+                "error: {}: {why}; {how_far}. Nothing was judged; the trace written so far \
+                 is complete up to its end line. Raise --max-memory, or lower limits.time \
+                 or limits.events.",
+                path.display()
+            ))
+        }
+        EndReason::Interrupted => Some(format!(
+            "interrupted: {}: {how_far}. Nothing was judged; the trace written so far is \
+             complete up to its end line.",
+            path.display()
+        )),
+        EndReason::Quiescent | EndReason::TimeLimit | EndReason::EventLimit => None,
+    }
+}
+
+/// Prints the human-readable end of a run on standard output.
+pub fn print_verdicts(report: &RunReport) {
+    crate::out!("{}", verdicts(report));
 }
 
 /// The human-readable end of a run: counters, what was chosen, checks, expect.
-pub fn print_verdicts(report: &RunReport) {
-    let mut o = io::stdout().lock();
+pub fn verdicts(report: &RunReport) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
     let s = &report.record.stats;
     let _ = writeln!(
         o,
@@ -158,7 +257,13 @@ pub fn print_verdicts(report: &RunReport) {
             Some(true) => {
                 let _ = writeln!(o, "expect {what}: met");
             }
-            _ => {
+            None => {
+                let _ = writeln!(
+                    o,
+                    "expect {what}: not judged (the run stopped before its end)"
+                );
+            }
+            Some(false) => {
                 let _ = writeln!(o, "expect {what}: NOT met");
                 for f in &report.expect_failures {
                     let _ = writeln!(o, "    {f}");
@@ -166,6 +271,7 @@ pub fn print_verdicts(report: &RunReport) {
             }
         }
     }
+    o
 }
 
 pub const REPLAY_EXAMPLES: &str = "\
@@ -210,7 +316,7 @@ pub fn replay_command(args: &ReplayArgs) -> i32 {
     };
     match out.comparer.and_then(|c| c.divergence) {
         None => {
-            println!(
+            crate::outln!(
                 "replay of {}: identical ({} events, {} {} seed {})",
                 args.trace.display(),
                 report.record.stats.events,
@@ -221,16 +327,16 @@ pub fn replay_command(args: &ReplayArgs) -> i32 {
             0
         }
         Some(d) => {
-            println!(
+            crate::outln!(
                 "replay of {}: DIVERGED at line {}",
                 args.trace.display(),
                 d.line
             );
-            println!(
+            crate::outln!(
                 "  recorded: {}",
                 d.recorded.as_deref().unwrap_or("<end of trace>")
             );
-            println!(
+            crate::outln!(
                 "  produced: {}",
                 d.produced.as_deref().unwrap_or("<end of run>")
             );
@@ -282,9 +388,9 @@ pub fn judge_command(args: &JudgeArgs) -> i32 {
     let report = crate::judge::judge(&read.scenario, read.record, Some(read.sha256));
     if args.json {
         let summary = serde_json::to_string(&report.summary()).expect("summary serialises");
-        println!("{summary}");
+        crate::outln!("{summary}");
     } else {
-        println!(
+        crate::outln!(
             "{} — judged from the trace ({} {}, seed {})",
             args.trace.display(),
             report.protocol,
