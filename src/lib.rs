@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod fact;
 pub mod fault;
+pub mod filters;
 pub mod fuzz;
 pub mod history;
 pub mod ids;
