@@ -23,6 +23,10 @@ pub enum Suite {
     CheckerLarge,
     /// Fuzz sweeps: seeds per second with 1 and 2 jobs.
     Fuzz,
+    /// Costs that must not grow: 10^5 message filters against one, the trace
+    /// written to a file against none, judging traces of 10^5 and 10^6 events
+    /// (time and peak memory).
+    Costs,
     /// Engine, checker and fuzz (not checker-large).
     All,
 }
@@ -35,7 +39,8 @@ parliament bench --suite checker-large --runs 3\n\n\
 Engine cases run long Basic Paxos simulations with the trace off and report\n\
 events per second. Checker cases check the Porcupine histories in process\n\
 (parsing excluded), compare every verdict with expected.json and quote the Go\n\
-reference checker's time on this machine; they need the histories (--data), and\n\
+reference checker's stored timings with their date and machine (no ratio is\n\
+claimed against figures not measured in the same run); they need the histories (--data), and\n\
 exit 2 when asked for explicitly (--suite checker, or --data) and the folder\n\
 cannot be read (with the default --suite all they are then skipped with a\n\
 notice). Generated cases check single-key register histories of 20 clients,\n\
@@ -65,9 +70,28 @@ pub struct BenchArgs {
     /// (what the parent runs in a child process).
     #[arg(long, value_name = "ID", hide = true)]
     pub generated_case: Option<String>,
+    /// Judge this trace in this process and print the timing as JSON (what the
+    /// costs suite runs in a child process).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub judge_trace: Option<PathBuf>,
 }
 
 pub fn bench_command(args: &BenchArgs) -> i32 {
+    if let Some(path) = &args.judge_trace {
+        return match crate::bench::costs::judge_trace(path, args.runs) {
+            Ok(result) => {
+                crate::outln!(
+                    "{}",
+                    serde_json::to_string(&result).expect("results serialise")
+                );
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        };
+    }
     if let Some(id) = &args.generated_case {
         let Some(case) = GeneratedCase::find(id) else {
             let ids: Vec<&str> = GENERATED_CASES.iter().map(|c| c.id).collect();
@@ -114,7 +138,7 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
         None
     };
     let generated: &[GeneratedCase] = match args.suite {
-        Suite::Engine | Suite::Fuzz => &[],
+        Suite::Engine | Suite::Fuzz | Suite::Costs => &[],
         Suite::Checker | Suite::All => &GENERATED_CASES[..2],
         Suite::CheckerLarge => &GENERATED_CASES,
     };
@@ -136,6 +160,9 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
     }
     if matches!(args.suite, Suite::Fuzz | Suite::All) {
         report(crate::bench::fuzz::cases(args.runs));
+    }
+    if args.suite == Suite::Costs {
+        report(crate::bench::costs::cases(args.runs));
     }
     if let Some(secs) = args.c50 {
         match checker::c50_bad_every_key(&data, Duration::from_secs(secs)) {
