@@ -1073,6 +1073,10 @@ fn json_error(e: serde_json::Error, source: &str, path: &str) -> InputError {
         msg = "expected a node name or a list of node names".to_string();
     } else if msg.starts_with("data did not match any variant of untagged enum KindNames") {
         msg = "expected a message kind or a list of kinds".to_string();
+    } else if msg == "trailing characters" && !path.is_empty() && path != "." {
+        // What serde_json says of a fixed-length array with elements to spare;
+        // every such array in a scenario is a pair ([lo, hi], [start, end]).
+        msg = "too many elements: expected a list of exactly 2 numbers".to_string();
     }
     let mut err = InputError::new(source, msg);
     if !path.is_empty() && path != "." {

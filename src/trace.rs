@@ -570,14 +570,13 @@ impl TraceOutput {
         if let Some(h) = self.hasher.as_mut() {
             h.update(bytes);
         }
-        if let Some(w) = self.file.as_mut() {
-            if self.io_error.is_none()
-                && let Err(e) = w.write_all(bytes)
-            {
-                self.io_error = Some(e);
-            }
-            // The writer flushes by size (a full buffer); the end of the run,
-            // its memory budget and Ctrl-C all end it through `finish`.
+        // The writer flushes by size (a full buffer); the end of the run, its
+        // memory budget and Ctrl-C all end it through `finish`.
+        if let Some(w) = self.file.as_mut()
+            && self.io_error.is_none()
+            && let Err(e) = w.write_all(bytes)
+        {
+            self.io_error = Some(e);
         }
     }
 

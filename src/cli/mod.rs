@@ -8,3 +8,4 @@ pub mod output;
 pub mod outputs;
 pub mod run;
 pub mod scenario_name;
+pub mod terminal;

@@ -3,6 +3,7 @@
 use crate::cli::output;
 use crate::cli::outputs::{FileArg, check_outputs};
 use crate::cli::scenario_name;
+use crate::cli::terminal;
 use crate::input::is_std_stream;
 use crate::judge::RunReport;
 use crate::named::Named;
@@ -157,9 +158,9 @@ fn run_checked(args: &RunArgs) -> Result<i32, String> {
         let summary = serde_json::to_string(&report.summary()).expect("summary serialises");
         crate::outln!("{summary}");
     } else if data_on_stdout {
-        eprint!("{}", verdicts(&report));
+        eprint!("{}", verdicts(&report, terminal::stderr_colour()));
     } else {
-        crate::out!("{}", verdicts(&report));
+        crate::out!("{}", verdicts(&report, terminal::stdout_colour()));
     }
     output::flush();
     if let Some(message) = stopped_early {
@@ -213,12 +214,15 @@ fn stopped_early(path: &Path, scenario: &Scenario, report: &RunReport) -> Option
 
 /// Prints the human-readable end of a run on standard output.
 pub fn print_verdicts(report: &RunReport) {
-    crate::out!("{}", verdicts(report));
+    crate::out!("{}", verdicts(report, terminal::stdout_colour()));
 }
 
-/// The human-readable end of a run: counters, what was chosen, checks, expect.
-pub fn verdicts(report: &RunReport) -> String {
+/// The human-readable end of a run: counters, what was chosen, checks, expect
+/// (verdict words in colour when `colour`).
+pub fn verdicts(report: &RunReport, colour: bool) -> String {
+    use crate::check::CheckVerdict;
     use std::fmt::Write;
+    use terminal::{Colour, paint};
     let mut o = String::new();
     let s = &report.record.stats;
     let _ = writeln!(
@@ -246,7 +250,17 @@ pub fn verdicts(report: &RunReport) -> String {
         );
     }
     for c in &report.checks {
-        let _ = writeln!(o, "check {:<16} {}", c.check.name(), c.verdict.as_str());
+        let hue = match c.verdict {
+            CheckVerdict::Holds => Colour::Green,
+            CheckVerdict::Violated => Colour::Red,
+            CheckVerdict::Unknown => Colour::Yellow,
+        };
+        let _ = writeln!(
+            o,
+            "check {:<16} {}",
+            c.check.name(),
+            paint(c.verdict.as_str(), hue, colour)
+        );
         for line in &c.evidence {
             let _ = writeln!(o, "    {line}");
         }
@@ -255,7 +269,7 @@ pub fn verdicts(report: &RunReport) -> String {
         let what = serde_json::to_string(expect).unwrap_or_default();
         match report.expect_met {
             Some(true) => {
-                let _ = writeln!(o, "expect {what}: met");
+                let _ = writeln!(o, "expect {what}: {}", paint("met", Colour::Green, colour));
             }
             None => {
                 let _ = writeln!(
@@ -264,7 +278,11 @@ pub fn verdicts(report: &RunReport) -> String {
                 );
             }
             Some(false) => {
-                let _ = writeln!(o, "expect {what}: NOT met");
+                let _ = writeln!(
+                    o,
+                    "expect {what}: {}",
+                    paint("NOT met", Colour::Red, colour)
+                );
                 for f in &report.expect_failures {
                     let _ = writeln!(o, "    {f}");
                 }
