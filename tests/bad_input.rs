@@ -457,9 +457,9 @@ fn random_mutations_never_panic() {
 fn nested_mistakes_name_the_key_and_what_was_expected() {
     let b = base();
     let e = error_of(
-        &with(
+        &insert(
             b.clone(),
-            "/network",
+            "network",
             json!({"delay": {"uniform": [1, 2, 3]}}),
         ),
         "network.delay.uniform",
@@ -477,7 +477,7 @@ fn nested_mistakes_name_the_key_and_what_was_expected() {
     );
     assert!(!e.to_string().contains("trailing"), "{e}");
     error_of(
-        &with(b.clone(), "/network", json!({"delay": {"fixd": 5}})),
+        &insert(b.clone(), "network", json!({"delay": {"fixd": 5}})),
         "network.delay",
         &["fixd", "fixed", "uniform"],
     );
