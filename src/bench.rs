@@ -315,3 +315,181 @@ pub mod fuzz {
         total as f64 / seeds as f64
     }
 }
+
+/// Costs that must not grow where they need not: a scenario's filter count,
+/// writing the trace to a file, judging a long trace.
+pub mod costs {
+    use super::BenchResult;
+    use crate::scenario::Scenario;
+    use crate::trace::TraceOutput;
+    use std::io::BufWriter;
+    use std::path::{Path, PathBuf};
+    use std::time::Instant;
+
+    /// Events of the filter and trace cases (the engine suite's duel).
+    const EVENTS: u64 = 2_000_000;
+    /// Filters of the many-filters case (the most a scenario may have).
+    pub const FILTERS: usize = 99_999;
+
+    /// The engine suite's duel, with `extra` filters before its own.
+    fn duel(extra: &[serde_json::Value], events: u64) -> Scenario {
+        let mut filters = extra.to_vec();
+        filters.push(serde_json::json!({"match": {"kind": "accept"}, "action": {"delay": 40}}));
+        let spec = serde_json::json!({
+            "name": "bench-duel", "protocol": "basic-paxos", "seed": 1,
+            "nodes": {"proposers": 2, "acceptors": 3},
+            "network": {"delay": {"fixed": 10}},
+            "filters": filters,
+            "requests": [{"at": 0, "node": "P1", "propose": "X"},
+                         {"at": 25, "node": "P2", "propose": "Y"}],
+            "limits": {"time": 1_000_000_000_000u64, "events": events}
+        });
+        Scenario::parse(&spec.to_string(), "bench").expect("bench scenarios are valid")
+    }
+
+    /// Filters that change nothing, so both runs do the same work: half match
+    /// prepares in short windows and delay them by 0, half (whole-run) match
+    /// a kind that proposers never send.
+    fn idle_filters() -> Vec<serde_json::Value> {
+        (0..FILTERS)
+            .map(|k| {
+                if k % 2 == 0 {
+                    let start = (k as u64) * 60;
+                    serde_json::json!({"during": [start, start + 30],
+                        "match": {"from": format!("P{}", 1 + k % 4 / 2), "to": format!("A{}", 1 + k % 3),
+                                  "kind": "prepare"},
+                        "action": {"delay": 0}})
+                } else {
+                    serde_json::json!({"match": {"from": format!("P{}", 1 + k % 4 / 2), "kind": "promise"},
+                                       "action": "drop"})
+                }
+            })
+            .collect()
+    }
+
+    fn timed(scenario: &Scenario, runs: usize, out: impl Fn() -> TraceOutput) -> (Vec<f64>, u64) {
+        let mut samples = Vec::with_capacity(runs);
+        let mut events = 0;
+        for _ in 0..runs.max(1) {
+            let start = Instant::now();
+            let (record, mut out) = crate::run::simulate(scenario, out());
+            out.finish().expect("trace written");
+            samples.push(start.elapsed().as_secs_f64());
+            events = record.stats.events;
+        }
+        (samples, events)
+    }
+
+    pub fn cases(runs: usize) -> Vec<BenchResult> {
+        let mut results = Vec::new();
+        // Filters: the same run with 1 and with 10^5 filters.
+        let plain = duel(&[], EVENTS);
+        let (samples, events) = timed(&plain, runs, TraceOutput::new);
+        let base = BenchResult::from_samples("costs/duel-1-filter", events, samples);
+        let parse_start = Instant::now();
+        let filtered = duel(&idle_filters(), EVENTS);
+        let parse = parse_start.elapsed().as_secs_f64();
+        let (samples, events) = timed(&filtered, runs, TraceOutput::new);
+        let mut many = BenchResult::from_samples(
+            format!("costs/duel-{}-filters", FILTERS + 1),
+            events,
+            samples,
+        );
+        many.notes.push(format!(
+            "{:.2}x the 1-filter run (target ≤ 2x); building the scenario took {parse:.2} s",
+            many.seconds / base.seconds
+        ));
+        // Trace to a file.
+        let path = std::env::temp_dir().join(format!(
+            "parliament-bench-trace-{}.jsonl",
+            std::process::id()
+        ));
+        let (samples, events) = timed(&plain, runs, || {
+            let f = std::fs::File::create(&path).expect("a temporary trace file");
+            TraceOutput::new().to_writer(Box::new(BufWriter::with_capacity(1 << 16, f)))
+        });
+        let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let mut traced = BenchResult::from_samples("costs/duel-trace-to-file", events, samples);
+        traced.notes.push(format!(
+            "{:.2}x the trace-off run (target ≤ 3x); {} of trace",
+            traced.seconds / base.seconds,
+            crate::memory::human_bytes(bytes)
+        ));
+        let _ = std::fs::remove_file(&path);
+        results.extend([base, many, traced]);
+        // Judging long traces: peak memory should not follow their length.
+        for events in JUDGE_EVENTS {
+            results.push(judge_case(*events, runs));
+        }
+        results
+    }
+
+    /// Trace lengths of the judge cases.
+    pub const JUDGE_EVENTS: &[u64] = &[100_000, 1_000_000];
+
+    /// Writes a duel trace of `events` events, then judges it in a child
+    /// process (its VmHWM is the judging's alone).
+    fn judge_case(events: u64, runs: usize) -> BenchResult {
+        let path = std::env::temp_dir().join(format!(
+            "parliament-bench-judge-{}-{events}.jsonl",
+            std::process::id()
+        ));
+        let scenario = duel(&[], events);
+        let f = std::fs::File::create(&path).expect("a temporary trace file");
+        let (_, mut out) = crate::run::simulate(
+            &scenario,
+            TraceOutput::new().to_writer(Box::new(BufWriter::with_capacity(1 << 16, f))),
+        );
+        out.finish().expect("trace written");
+        let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let name = format!("costs/judge-duel-trace-{events}-events");
+        let child = std::env::current_exe().and_then(|exe| {
+            std::process::Command::new(exe)
+                .args(["bench", "--runs", &runs.to_string(), "--judge-trace"])
+                .arg(&path)
+                .output()
+        });
+        let _ = std::fs::remove_file(&path);
+        let mut result = match child {
+            Ok(o) if o.status.success() => serde_json::from_slice::<BenchResult>(&o.stdout)
+                .unwrap_or_else(|e| failed(&name, format!("unreadable output: {e}"))),
+            Ok(o) => failed(&name, String::from_utf8_lossy(&o.stderr).trim().to_string()),
+            Err(e) => failed(&name, e.to_string()),
+        };
+        result.name = name;
+        result
+            .notes
+            .push(format!("trace of {}", crate::memory::human_bytes(bytes)));
+        result
+    }
+
+    fn failed(name: &str, why: String) -> BenchResult {
+        let mut r = BenchResult::from_samples(name, 0, Vec::new());
+        r.notes.push(format!("FAILED: {why}"));
+        r
+    }
+
+    /// Judges the trace at `path` `runs` times in this process (what the
+    /// parent runs in a child): seconds, and this process's VmHWM.
+    pub fn judge_trace(path: &Path, runs: usize) -> Result<BenchResult, crate::error::InputError> {
+        let mut samples = Vec::with_capacity(runs);
+        let mut events = 0;
+        for _ in 0..runs.max(1) {
+            let start = Instant::now();
+            let read = crate::recorded::read_trace(path)?;
+            let report = crate::judge::judge(&read.scenario, read.record, Some(read.sha256));
+            samples.push(start.elapsed().as_secs_f64());
+            events = report.record.stats.events;
+        }
+        let mut r =
+            BenchResult::from_samples(PathBuf::from(path).display().to_string(), events, samples);
+        r.vm_hwm_bytes = crate::check::bench::process_peak_rss();
+        if let Some(peak) = r.vm_hwm_bytes {
+            r.notes.push(format!(
+                "peak memory (VmHWM) {} (target < 200 MiB at 10^7 events)",
+                crate::memory::human_bytes(peak)
+            ));
+        }
+        Ok(r)
+    }
+}

@@ -34,7 +34,14 @@ pub struct RunReport {
 impl RunReport {
     /// The exit status `run` promises: with `expect`, 0 when met; without, 0 when
     /// every check holds.
+    /// A run stopped at its memory budget is judged by nothing: 3, as an
+    /// unknown verdict of `check` is; one stopped by Ctrl-C, 130.
     pub fn exit_code(&self) -> i32 {
+        match self.record.end_reason {
+            EndReason::MemoryLimit => return 3,
+            EndReason::Interrupted => return 130,
+            EndReason::Quiescent | EndReason::TimeLimit | EndReason::EventLimit => {}
+        }
         let ok = match self.expect_met {
             Some(met) => met,
             None => self.checks.iter().all(|c| c.verdict == CheckVerdict::Holds),
@@ -120,7 +127,13 @@ pub fn judge(scenario: &Scenario, record: RunRecord, trace_sha256: Option<String
             .collect(),
         chosen: quorum.map(|q| consensus::chosen_values(&consensus::chosen(&record.facts, q))),
     };
+    let stopped_early = matches!(
+        record.end_reason,
+        EndReason::MemoryLimit | EndReason::Interrupted
+    );
     let (expect_met, expect_failures) = match &scenario.expect {
+        // A run that stopped before its end neither meets nor misses it.
+        Some(_) if stopped_early => (None, Vec::new()),
         Some(e) => {
             let failures = unmet(e, &record, &judgement);
             (Some(failures.is_empty()), failures)
@@ -164,6 +177,17 @@ fn run_check(
         verdict: CheckVerdict::Unknown,
         evidence: vec![why.to_string()],
     };
+    match record.end_reason {
+        EndReason::MemoryLimit => {
+            return unknown(
+                "the run stopped at its memory budget before its end: nothing is judged",
+            );
+        }
+        EndReason::Interrupted => {
+            return unknown("the run was interrupted before its end: nothing is judged");
+        }
+        EndReason::Quiescent | EndReason::TimeLimit | EndReason::EventLimit => {}
+    }
     match check {
         CheckKind::Agreement => match quorum {
             Some(q) => consensus::agreement(&record.facts, q, &name),

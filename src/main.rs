@@ -56,6 +56,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    cli::output::install_panic_backstop();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -79,5 +80,6 @@ fn main() -> ExitCode {
         Command::Shrink(args) => cli::fuzz::shrink_command(args),
         Command::FuzzMerge(args) => cli::fuzz::merge_command(args),
     };
+    cli::output::flush();
     ExitCode::from(code.clamp(0, 255) as u8)
 }

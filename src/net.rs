@@ -12,6 +12,7 @@
 //! and a draw is skipped when its probability is 0 or its delay is fixed.
 
 use crate::fault::FaultAction;
+use crate::filters::FilterIndex;
 use crate::ids::NodeId;
 use crate::ids::NodeSet;
 use crate::rng::DetRng;
@@ -107,7 +108,7 @@ pub struct Route {
 #[derive(Clone, Debug)]
 pub struct NetworkState {
     model: Network,
-    filters: Vec<Filter>,
+    filters: FilterIndex,
     /// `partitioned[from]`: destinations cut off by the current symmetric partition.
     partitioned: Vec<u128>,
     /// `cut[from]`: destinations cut off by one-way cuts.
@@ -119,8 +120,8 @@ impl NetworkState {
     pub fn new(model: Network, filters: Vec<Filter>, rng: DetRng) -> NetworkState {
         let n = model.node_count;
         NetworkState {
+            filters: FilterIndex::new(filters, n),
             model,
-            filters,
             partitioned: vec![0; n],
             cut: vec![0; n],
             rng,
@@ -151,12 +152,8 @@ impl NetworkState {
         }
         let mut extra = 0u64;
         let mut not_before = Time::ZERO;
-        if let Some(filter) = self
-            .filters
-            .iter()
-            .find(|f| matches(f, now, from, to, kind))
-        {
-            match filter.action {
+        if let Some(action) = self.filters.action(now, from, to, kind) {
+            match action {
                 FilterAction::Drop => return dropped(DropReason::Filter),
                 FilterAction::Delay(d) => extra = d,
                 FilterAction::HoldUntil(t) => not_before = t,
@@ -210,10 +207,6 @@ impl NetworkState {
             FaultAction::Crash(_) | FaultAction::Restart(_) => {}
         }
     }
-}
-
-fn matches(f: &Filter, now: Time, from: NodeId, to: NodeId, kind: usize) -> bool {
-    f.matches(now, from, to, kind)
 }
 
 impl Filter {
@@ -316,19 +309,22 @@ mod tests {
             kinds: KindMask(1 << ACCEPT),
             action: FilterAction::Drop,
         };
-        n.filters = vec![
-            base.clone(),
-            Filter {
-                to: NodeSet::single(C),
-                action: FilterAction::HoldUntil(Time(100)),
-                ..base.clone()
-            },
-            Filter {
-                kinds: KindMask::ANY,
-                action: FilterAction::Delay(40),
-                ..base.clone()
-            },
-        ];
+        n.filters = FilterIndex::new(
+            vec![
+                base.clone(),
+                Filter {
+                    to: NodeSet::single(C),
+                    action: FilterAction::HoldUntil(Time(100)),
+                    ..base.clone()
+                },
+                Filter {
+                    kinds: KindMask::ANY,
+                    action: FilterAction::Delay(40),
+                    ..base.clone()
+                },
+            ],
+            3,
+        );
         assert_eq!(
             n.route(Time(5), A, B, ACCEPT).first,
             Err(DropReason::Filter)

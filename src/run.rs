@@ -13,26 +13,55 @@ use std::io;
 /// judges the result. Returns the report, and `out` so a caller can read a
 /// replay comparison.
 pub fn run(scenario: &Scenario, out: TraceOutput) -> io::Result<(RunReport, TraceOutput)> {
-    let (record, mut out) = simulate(scenario, out);
+    run_within(scenario, out, None)
+}
+
+/// [`run`] as the CLI runs it: with a `memory_budget`, the run stops cleanly
+/// (end reason `memory-limit`) once the process would use more than that many
+/// bytes (see [`crate::memory`]), and after a Ctrl-C (end reason
+/// `interrupted`, see [`crate::interrupt`]).
+pub fn run_within(
+    scenario: &Scenario,
+    out: TraceOutput,
+    memory_budget: Option<u64>,
+) -> io::Result<(RunReport, TraceOutput)> {
+    let (record, mut out) = simulate_within(scenario, out, memory_budget);
     let trace_sha256 = out.finish()?;
     Ok((judge(scenario, record, trace_sha256), out))
 }
 
 /// Runs `scenario` to its end: the header, then every event, into `out`.
-pub fn simulate(scenario: &Scenario, mut out: TraceOutput) -> (RunRecord, TraceOutput) {
+pub fn simulate(scenario: &Scenario, out: TraceOutput) -> (RunRecord, TraceOutput) {
+    simulate_within(scenario, out, None)
+}
+
+fn simulate_within(
+    scenario: &Scenario,
+    mut out: TraceOutput,
+    memory_budget: Option<u64>,
+) -> (RunRecord, TraceOutput) {
     out.header(&Header::new(scenario));
-    scenario.config.visit(Simulate { scenario, out })
+    scenario.config.visit(Simulate {
+        scenario,
+        out,
+        memory_budget,
+    })
 }
 
 struct Simulate<'a> {
     scenario: &'a Scenario,
     out: TraceOutput,
+    memory_budget: Option<u64>,
 }
 
 impl ConfigVisitor for Simulate<'_> {
     type Output = (RunRecord, TraceOutput);
     fn visit<P: Protocol>(self, config: &P::Config) -> (RunRecord, TraceOutput) {
-        World::<P>::new(self.scenario, config, self.out).run()
+        let world = World::<P>::new(self.scenario, config, self.out);
+        match self.memory_budget {
+            Some(bytes) => world.with_memory_budget(bytes).interruptible().run(),
+            None => world.run(),
+        }
     }
 }
 

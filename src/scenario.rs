@@ -364,24 +364,20 @@ pub struct Scenario {
 // Loading.
 
 impl Scenario {
-    /// Reads and validates a scenario file.
+    /// Reads and validates a scenario file (`-`: standard input), reading at
+    /// most [`limits::MAX_FILE_BYTES`] whatever the file claims its size is.
     pub fn load(path: &Path) -> Result<Scenario, InputError> {
         let source = path.display().to_string();
-        let meta = std::fs::metadata(path)
-            .map_err(|e| InputError::new(&source, format!("cannot read the file: {e}")))?;
-        if meta.len() > limits::MAX_FILE_BYTES {
-            return Err(InputError::new(
-                &source,
-                format!(
-                    "the file is {} bytes; scenario files are limited to {} bytes",
-                    meta.len(),
-                    limits::MAX_FILE_BYTES
-                ),
-            ));
-        }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::new(&source, format!("cannot read the file: {e}")))?;
-        Scenario::parse(&text, &source)
+        let bytes = crate::input::read_capped(
+            path,
+            crate::input::ReadLimits {
+                max_bytes: limits::MAX_FILE_BYTES,
+                max_line_bytes: limits::MAX_FILE_BYTES,
+                what: "scenario files",
+            },
+        )?;
+        let text = crate::history::text_of(&source, &bytes)?;
+        Scenario::parse(text, &source)
     }
 
     /// Parses and validates scenario JSON text; `source` names it in errors.
@@ -1077,6 +1073,10 @@ fn json_error(e: serde_json::Error, source: &str, path: &str) -> InputError {
         msg = "expected a node name or a list of node names".to_string();
     } else if msg.starts_with("data did not match any variant of untagged enum KindNames") {
         msg = "expected a message kind or a list of kinds".to_string();
+    } else if msg == "trailing characters" && !path.is_empty() && path != "." {
+        // What serde_json says of a fixed-length array with elements to spare;
+        // every such array in a scenario is a pair ([lo, hi], [start, end]).
+        msg = "too many elements: expected a list of exactly 2 numbers".to_string();
     }
     let mut err = InputError::new(source, msg);
     if !path.is_empty() && path != "." {

@@ -2,8 +2,9 @@
 //! needed to run the same thing again (tool version, seed, full scenario).
 //!
 //! The engine hands each event to a [`TraceOutput`], which serialises it once and
-//! feeds the bytes to whatever is attached: a file (streamed, flushed as it goes
-//! so an interrupted run leaves what it found), a SHA-256 hasher, a comparer that
+//! feeds the bytes to whatever is attached: a file (streamed through a buffer
+//! flushed whenever it fills, and at the end — also of a run stopped by its
+//! memory budget or by Ctrl-C — so a stopped run leaves what it found), a SHA-256 hasher, a comparer that
 //! replays against a recorded trace, and a human-readable log. With nothing
 //! attached the engine builds no events at all.
 //!
@@ -272,6 +273,12 @@ pub enum EndReason {
     Quiescent,
     TimeLimit,
     EventLimit,
+    /// The run would have used more memory than its budget allowed
+    /// (`parliament run --max-memory`): it stopped early, and nothing is judged.
+    MemoryLimit,
+    /// The user pressed Ctrl-C: the run stopped where it was, and nothing is
+    /// judged.
+    Interrupted,
 }
 
 impl EndReason {
@@ -280,6 +287,8 @@ impl EndReason {
             EndReason::Quiescent => "quiescent",
             EndReason::TimeLimit => "time-limit",
             EndReason::EventLimit => "event-limit",
+            EndReason::MemoryLimit => "memory-limit",
+            EndReason::Interrupted => "interrupted",
         }
     }
 }
@@ -462,7 +471,6 @@ pub struct TraceOutput {
     log_suppressed: u64,
     log_sink: Option<Box<dyn Write>>,
     buf: Vec<u8>,
-    since_flush: u32,
     io_error: Option<io::Error>,
 }
 
@@ -525,12 +533,15 @@ impl TraceOutput {
     {
         if self.wants_json() {
             self.buf.clear();
-            // {"t":..,"seq":.., then the event's own fields.
-            write!(self.buf, "{{\"t\":{},\"seq\":{},", t.0, seq).expect("vec write");
+            // {"t":..,"seq":.., then the event's own fields: the event object's
+            // opening brace becomes the comma after ours.
+            self.buf.extend_from_slice(b"{\"t\":");
+            push_decimal(&mut self.buf, t.0);
+            self.buf.extend_from_slice(b",\"seq\":");
+            push_decimal(&mut self.buf, seq);
             let start = self.buf.len();
             serde_json::to_writer(&mut self.buf, ev).expect("events serialise");
-            // Drop the event object's opening brace: its fields follow ours.
-            self.buf.remove(start);
+            self.buf[start] = b',';
             if let Some(c) = self.comparer.as_mut() {
                 c.compare(&self.buf);
             }
@@ -542,8 +553,13 @@ impl TraceOutput {
         if let Some(budget) = self.log_budget.as_mut() {
             if *budget > 0 {
                 *budget -= 1;
-                if let Some(w) = self.log_sink.as_mut() {
-                    let _ = writeln!(w, "{:>8}  {}", t.0, crate::render::log::describe(ev));
+                if let Some(w) = self.log_sink.as_mut()
+                    && writeln!(w, "{:>8}  {}", t.0, crate::render::log::describe(ev)).is_err()
+                {
+                    // A closed or full standard output: the log stops, the run
+                    // and its trace file go on; the caller's next print says why.
+                    self.log_sink = None;
+                    self.log_budget = None;
                 }
             } else {
                 self.log_suppressed += 1;
@@ -555,20 +571,13 @@ impl TraceOutput {
         if let Some(h) = self.hasher.as_mut() {
             h.update(bytes);
         }
-        if let Some(w) = self.file.as_mut() {
-            if self.io_error.is_none()
-                && let Err(e) = w.write_all(bytes)
-            {
-                self.io_error = Some(e);
-            }
-            self.since_flush += 1;
-            // Flush often so that a run killed part-way leaves most of its trace.
-            if self.since_flush >= 64 {
-                self.since_flush = 0;
-                if let Err(e) = w.flush() {
-                    self.io_error.get_or_insert(e);
-                }
-            }
+        // The writer flushes by size (a full buffer); the end of the run, its
+        // memory budget and Ctrl-C all end it through `finish`.
+        if let Some(w) = self.file.as_mut()
+            && self.io_error.is_none()
+            && let Err(e) = w.write_all(bytes)
+        {
+            self.io_error = Some(e);
         }
     }
 
@@ -598,6 +607,22 @@ impl TraceOutput {
         }
         Ok(self.hasher.take().map(|h| hex(&h.finalize())))
     }
+}
+
+/// Appends `n` in decimal (what `write!` does, without the formatting machinery:
+/// two numbers start every trace line).
+fn push_decimal(buf: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -675,5 +700,17 @@ impl Write for SharedBuffer {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimals_are_written_as_display_writes_them() {
+        for n in [0, 7, 10, 99, 1_000_000, u64::MAX] {
+            let mut buf = Vec::new();
+            super::push_decimal(&mut buf, n);
+            assert_eq!(String::from_utf8(buf).unwrap(), n.to_string());
+        }
     }
 }

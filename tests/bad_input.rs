@@ -450,3 +450,44 @@ fn random_mutations_never_panic() {
         }
     }
 }
+
+/// Mistakes in nested specs name the key and say what was expected, never the
+/// parser's bare "expected value" or "trailing characters".
+#[test]
+fn nested_mistakes_name_the_key_and_what_was_expected() {
+    let b = base();
+    let e = error_of(
+        &insert(
+            b.clone(),
+            "network",
+            json!({"delay": {"uniform": [1, 2, 3]}}),
+        ),
+        "network.delay.uniform",
+        &["exactly 2"],
+    );
+    assert!(!e.to_string().contains("trailing"), "{e}");
+    let e = error_of(
+        &insert(
+            b.clone(),
+            "filters",
+            json!([{"during": [1, 2, 3], "action": "drop"}]),
+        ),
+        "filters[0].during",
+        &["exactly 2"],
+    );
+    assert!(!e.to_string().contains("trailing"), "{e}");
+    error_of(
+        &insert(b.clone(), "network", json!({"delay": {"fixd": 5}})),
+        "network.delay",
+        &["fixd", "fixed", "uniform"],
+    );
+    error_of(
+        &insert(
+            b.clone(),
+            "filters",
+            json!([{"match": {"kind": "accept"}, "action": {"delya": 4}}]),
+        ),
+        "filters[0].action",
+        &["delya", "drop", "delay", "hold_until"],
+    );
+}

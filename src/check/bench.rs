@@ -73,26 +73,71 @@ pub fn load_expected(data_dir: &Path) -> Result<Vec<DataFile>, InputError> {
     Ok(files)
 }
 
-/// Go reference medians in ms, by (file, model) as in the baseline file.
-fn baseline(data_dir: &Path) -> BTreeMap<(String, String), f64> {
+/// The stored Go reference timings: medians in ms by (file, model), and
+/// where and when they were measured.
+struct Baseline {
+    ms: BTreeMap<(String, String), f64>,
+    /// The file's own date (its modification time), `YYYY-MM-DD`.
+    date: String,
+    /// The machine and toolchain, as the file's `_about` (or `machine`) says.
+    machine: String,
+}
+
+/// Reads the stored Go reference timings (empty when there are none).
+fn baseline(data_dir: &Path) -> Baseline {
     let path = data_dir.join("porcupine-baseline-timings.json");
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return BTreeMap::new();
+    let mut out = Baseline {
+        ms: BTreeMap::new(),
+        date: std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or_else(|| "unknown date".into(), |d| civil_date(d.as_secs())),
+        machine: "machine not recorded".into(),
+    };
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return out;
     };
     let Ok(json) = serde_json::from_str::<Value>(&text) else {
-        return BTreeMap::new();
+        return out;
     };
-    let mut out = BTreeMap::new();
+    if let Some(m) = json["date"].as_str() {
+        out.date = m.to_string();
+    }
+    if let Some(m) = json["machine"].as_str() {
+        out.machine = m.to_string();
+    } else if let Some(about) = json["_about"].as_str() {
+        // "...; Go 1.19.8, linux/amd64, 2 CPU cores (...), upstream commit ...".
+        if let Some(part) = about.split("; ").find(|p| p.starts_with("Go ")) {
+            out.machine = part.split(" (").next().unwrap_or(part).to_string();
+        }
+    }
+    let mut ms = BTreeMap::new();
     for row in json["rows"].as_array().into_iter().flatten() {
-        if let (Some(f), Some(m), Some(ms)) = (
+        if let (Some(f), Some(m), Some(median)) = (
             row["file"].as_str(),
             row["model"].as_str(),
             row["median_ms"].as_f64(),
         ) {
-            out.insert((f.to_string(), m.to_string()), ms);
+            ms.insert((f.to_string(), m.to_string()), median);
         }
     }
+    out.ms = ms;
     out
+}
+
+/// `YYYY-MM-DD` of a Unix time (UTC), by the civil-from-days algorithm.
+fn civil_date(secs: u64) -> String {
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 fn baseline_sum(
@@ -113,7 +158,7 @@ struct Case<'a> {
     baseline_model: &'static str,
 }
 
-fn run_case(case: &Case<'_>, runs: usize, base: &BTreeMap<(String, String), f64>) -> BenchResult {
+fn run_case(case: &Case<'_>, runs: usize, base: &Baseline) -> BenchResult {
     // Like Porcupine's CheckEvents: stop at the first bad key.
     let options = CheckOptions {
         stop_at_first_violation: true,
@@ -165,12 +210,16 @@ fn run_case(case: &Case<'_>, runs: usize, base: &BTreeMap<(String, String), f64>
         ));
     }
     let names: Vec<&str> = case.files.iter().map(|f| f.name.as_str()).collect();
-    if let Some(go_ms) = baseline_sum(base, &names, case.baseline_model) {
+    if let Some(go_ms) = baseline_sum(&base.ms, &names, case.baseline_model) {
+        // Measured on another day, maybe another machine: quoted as what it
+        // is, with no ratio (a ratio is claimed only within one run).
         result.notes.push(format!(
-            "Go Porcupine baseline ({}): {go_ms:.1} ms; this run {:.1} ms, {:.1}x faster",
+            "stored Go Porcupine baseline ({}): {go_ms:.1} ms, measured {} ({}), \
+             not in this run, so no speed ratio is claimed; this run {:.1} ms",
             case.baseline_model,
+            base.date,
+            base.machine,
             result.seconds * 1e3,
-            go_ms / (result.seconds * 1e3)
         ));
     }
     if case.files.len() > 1 {

@@ -25,6 +25,10 @@ pub enum Suite {
     Fuzz,
     /// The diagram of a 10^5-event trace, and one step back at step 10^5.
     Classroom,
+    /// Costs that must not grow: 10^5 message filters against one, the trace
+    /// written to a file against none, judging traces of 10^5 and 10^6 events
+    /// (time and peak memory).
+    Costs,
     /// Engine, checker and fuzz (not checker-large).
     All,
 }
@@ -37,7 +41,8 @@ parliament bench --suite checker-large --runs 3\n\n\
 Engine cases run long Basic Paxos simulations with the trace off and report\n\
 events per second. Checker cases check the Porcupine histories in process\n\
 (parsing excluded), compare every verdict with expected.json and quote the Go\n\
-reference checker's time on this machine; they need the histories (--data), and\n\
+reference checker's stored timings with their date and machine (no ratio is\n\
+claimed against figures not measured in the same run); they need the histories (--data), and\n\
 exit 2 when asked for explicitly (--suite checker, or --data) and the folder\n\
 cannot be read (with the default --suite all they are then skipped with a\n\
 notice). Generated cases check single-key register histories of 20 clients,\n\
@@ -67,9 +72,28 @@ pub struct BenchArgs {
     /// (what the parent runs in a child process).
     #[arg(long, value_name = "ID", hide = true)]
     pub generated_case: Option<String>,
+    /// Judge this trace in this process and print the timing as JSON (what the
+    /// costs suite runs in a child process).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub judge_trace: Option<PathBuf>,
 }
 
 pub fn bench_command(args: &BenchArgs) -> i32 {
+    if let Some(path) = &args.judge_trace {
+        return match crate::bench::costs::judge_trace(path, args.runs) {
+            Ok(result) => {
+                crate::outln!(
+                    "{}",
+                    serde_json::to_string(&result).expect("results serialise")
+                );
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        };
+    }
     if let Some(id) = &args.generated_case {
         let Some(case) = GeneratedCase::find(id) else {
             let ids: Vec<&str> = GENERATED_CASES.iter().map(|c| c.id).collect();
@@ -80,7 +104,7 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
             return 2;
         };
         let result = checker::generated_case(case, args.runs);
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string(&result).expect("results serialise")
         );
@@ -116,7 +140,7 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
         None
     };
     let generated: &[GeneratedCase] = match args.suite {
-        Suite::Engine | Suite::Fuzz | Suite::Classroom => &[],
+        Suite::Engine | Suite::Fuzz | Suite::Classroom | Suite::Costs => &[],
         Suite::Checker | Suite::All => &GENERATED_CASES[..2],
         Suite::CheckerLarge => &GENERATED_CASES,
     };
@@ -141,6 +165,9 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
     }
     if matches!(args.suite, Suite::Classroom | Suite::All) {
         report(crate::bench::classroom::cases(args.runs));
+    }
+    if args.suite == Suite::Costs {
+        report(crate::bench::costs::cases(args.runs));
     }
     if let Some(secs) = args.c50 {
         match checker::c50_bad_every_key(&data, Duration::from_secs(secs)) {
@@ -189,10 +216,10 @@ fn generated_in_child(case: GeneratedCase, runs: usize) -> BenchResult {
 
 fn print_result(r: &BenchResult, json: bool) {
     if json {
-        println!("{}", serde_json::to_string(r).expect("results serialise"));
+        crate::outln!("{}", serde_json::to_string(r).expect("results serialise"));
         return;
     }
-    println!(
+    crate::outln!(
         "{:<48} {:>9} {} {:>10.4} s {:>12.0} {}/s  (median of {})",
         r.name,
         r.events,
@@ -203,6 +230,6 @@ fn print_result(r: &BenchResult, json: bool) {
         r.samples.len()
     );
     for note in &r.notes {
-        println!("    {note}");
+        crate::outln!("    {note}");
     }
 }

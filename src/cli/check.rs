@@ -140,18 +140,29 @@ pub fn run(args: &CheckArgs) -> i32 {
         memory_limit: args.max_memory,
     };
     let mut code = 0;
+    // A bar (files, rate, ETA) on a terminal when there are several files.
+    let bar = if args.files.len() > 1 {
+        crate::cli::terminal::progress_bar(args.files.len() as u64, "files")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     for path in &args.files {
+        bar.set_message(path.display().to_string());
         let outcome = check_file(path, args, &options);
         code = worse(code, exit_code(&outcome));
-        if args.json {
-            println!("{}", json_line(path, &outcome));
-        } else {
-            match &outcome {
-                FileOutcome::Bad(e) => eprintln!("error: {e}"),
-                FileOutcome::Checked(c) => print!("{}", human(path, c)),
+        bar.suspend(|| {
+            if args.json {
+                crate::outln!("{}", json_line(path, &outcome));
+            } else {
+                match &outcome {
+                    FileOutcome::Bad(e) => eprintln!("error: {e}"),
+                    FileOutcome::Checked(c) => crate::out!("{}", human(path, c)),
+                }
             }
-        }
+        });
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     code
 }
 

@@ -24,7 +24,7 @@ pub fn list_command(args: &ListArgs) -> i32 {
     let mut bad = 0;
     for path in &files {
         match Scenario::load(path) {
-            Ok(s) => println!(
+            Ok(s) => crate::outln!(
                 "{:<50} {:<12} {}",
                 path.display(),
                 s.spec.protocol,
@@ -32,12 +32,12 @@ pub fn list_command(args: &ListArgs) -> i32 {
             ),
             Err(e) => {
                 bad += 1;
-                println!("{:<50} INVALID: {e}", path.display());
+                crate::outln!("{:<50} INVALID: {e}", path.display());
             }
         }
     }
     if files.is_empty() {
-        println!("no scenario files under {}", args.dir.display());
+        crate::outln!("no scenario files under {}", args.dir.display());
     }
     if bad > 0 { 2 } else { 0 }
 }
@@ -62,12 +62,12 @@ pub struct ProtocolsArgs {}
 pub fn protocols_command(_args: &ProtocolsArgs) -> i32 {
     for row in ProtocolKind::TABLE {
         let info = row.value.info();
-        println!("{:<14} {}", row.name, row.about);
+        crate::outln!("{:<14} {}", row.name, row.about);
         for (variant, what) in &info.variants {
-            println!("    {variant:<16} {what}");
+            crate::outln!("    {variant:<16} {what}");
         }
         let checks: Vec<&str> = info.checks.iter().map(|c| c.name()).collect();
-        println!("    checks: {}", checks.join(", "));
+        crate::outln!("    checks: {}", checks.join(", "));
     }
     0
 }

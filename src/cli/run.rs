@@ -1,16 +1,21 @@
 //! `parliament run` and `parliament replay`.
 
+use crate::cli::output;
+use crate::cli::outputs::{FileArg, check_outputs};
+use crate::cli::scenario_name;
+use crate::cli::terminal;
+use crate::input::is_std_stream;
 use crate::judge::RunReport;
 use crate::named::Named;
 use crate::render::RecordSink;
 use crate::render::diagram::Diagram;
-use crate::run::run;
+use crate::run::{run, run_within};
 use crate::scenario::Scenario;
-use crate::trace::{self, Comparer, TraceOutput};
+use crate::trace::{self, Comparer, EndReason, TraceOutput};
 use clap::Args;
 use std::cell::RefCell;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 pub const RUN_EXAMPLES: &str = "\
@@ -28,16 +33,20 @@ without one, 0 when every check holds and 1 when one is violated; 2 for bad inpu
 #[derive(Args, Debug)]
 #[command(after_help = RUN_EXAMPLES)]
 pub struct RunArgs {
-    /// The scenario file (JSON).
+    /// The scenario: a JSON file, `-` for standard input, or a name as
+    /// `parliament list` shows it (`happy-path`, `paxos/happy-path`), looked
+    /// up under ./scenarios, then under the scenarios this parliament came with.
     pub scenario: PathBuf,
     /// Run with this seed instead of the scenario's.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Write the trace (JSON Lines) to this file, streamed as the run goes.
+    /// Write the trace (JSON Lines) to this file, streamed as the run goes
+    /// (`-`: standard output, and the verdicts go to standard error).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// Write what the clients saw (a workload's history, JSON Lines) to this
-    /// file, for `parliament check` or other tools.
+    /// file, for `parliament check` or other tools (`-`: standard output, and
+    /// the verdicts go to standard error).
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
     /// Print one machine-readable JSON summary instead of the event log.
@@ -49,6 +58,10 @@ pub struct RunArgs {
     /// Print at most this many events of the log.
     #[arg(long, default_value_t = 2000, value_name = "N")]
     pub log_limit: u64,
+    /// Memory the run may use (e.g. 512M, 8G); past it the run stops cleanly
+    /// with exit status 3, says what grew, and leaves the trace written so far.
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = crate::cli::check::parse_size)]
+    pub max_memory: usize,
     /// Draw the run as a message-sequence diagram instead of the event log
     /// (see `parliament diagram --help` for what it shows).
     #[arg(long)]
@@ -70,47 +83,72 @@ pub fn run_command(args: &RunArgs) -> i32 {
             lang: args.narration.lang,
         });
     }
-    let mut scenario = match Scenario::load(&args.scenario) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
+    match run_checked(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            2
         }
-    };
+    }
+}
+
+fn run_checked(args: &RunArgs) -> Result<i32, String> {
+    let path = scenario_name::resolve(&args.scenario).map_err(|e| e.to_string())?;
+    let to_stdout = |p: &Option<PathBuf>| p.as_deref().is_some_and(is_std_stream);
+    let data_on_stdout = to_stdout(&args.trace) || to_stdout(&args.history);
+    if args.json && data_on_stdout {
+        return Err(
+            "--json prints its summary on standard output, so --trace and \
+                    --history cannot be `-` with it"
+                .into(),
+        );
+    }
+    let mut outputs = Vec::new();
+    if let Some(p) = &args.trace {
+        outputs.push(FileArg {
+            option: "--trace",
+            path: p,
+        });
+    }
+    if let Some(p) = &args.history {
+        outputs.push(FileArg {
+            option: "--history",
+            path: p,
+        });
+    }
+    let inputs = [FileArg {
+        option: "the scenario",
+        path: &path,
+    }];
+    check_outputs(&inputs, &outputs)?;
+
+    let mut scenario = Scenario::load(&path).map_err(|e| e.to_string())?;
     if let Some(seed) = args.seed {
         scenario = scenario.with_seed(seed);
     }
-    let mut out = TraceOutput::new();
-    let mut trace_file: Option<Box<dyn Write>> = None;
-    if let Some(path) = &args.trace {
-        match std::fs::File::create(path) {
-            Ok(f) => trace_file = Some(Box::new(io::BufWriter::with_capacity(1 << 16, f))),
-            Err(e) => {
-                eprintln!(
-                    "error: {}: cannot create the trace file: {e}",
-                    path.display()
-                );
-                return 2;
-            }
-        }
+    if args.history.is_some() && scenario.workload.is_none() {
+        return Err("--history: this scenario has no workload, so no client history".into());
     }
-    let drawing = if args.diagram && !args.json {
-        match Diagram::new(&scenario, args.view.options()) {
-            Ok(d) => Some(Rc::new(RefCell::new(
-                match args.narration.narrator(&scenario) {
-                    Some(n) => d.narrated(n),
-                    None => d,
-                },
-            ))),
-            Err(e) => {
-                eprintln!("error: --diagram: {e}");
-                return 2;
-            }
-        }
+    // Every output is opened before the run starts.
+    let mut out = TraceOutput::new();
+    let mut trace_file = match &args.trace {
+        Some(p) => Some(open_output(p, "the trace file")?),
+        None => None,
+    };
+    let shows_run = !args.json && !args.quiet && !data_on_stdout;
+    let drawing = if args.diagram && shows_run {
+        let d =
+            Diagram::new(&scenario, args.view.options()).map_err(|e| format!("--diagram: {e}"))?;
+        Some(Rc::new(RefCell::new(
+            match args.narration.narrator(&scenario) {
+                Some(n) => d.narrated(n),
+                None => d,
+            },
+        )))
     } else {
         None
     };
-    let narrating = drawing.is_none() && !args.json && !args.quiet && args.narration.narrate;
+    let narrating = drawing.is_none() && shows_run && args.narration.narrate;
     let sink: Option<Box<dyn Write>> = if let Some(d) = &drawing {
         let d = d.clone();
         Some(Box::new(RecordSink::new(Box::new(move |rec| {
@@ -133,19 +171,23 @@ pub fn run_command(args: &RunArgs) -> i32 {
     if let Some(w) = trace_file {
         out = out.to_writer(w);
     }
+    let mut history_out = match &args.history {
+        Some(p) => Some(open_output(p, "the history file")?),
+        None => None,
+    };
     if args.json {
         out = out.hashed();
-    } else if !args.quiet {
-        println!(
+    } else if !args.quiet && !data_on_stdout {
+        crate::outln!(
             "{} — {}",
-            args.scenario.display(),
+            path.display(),
             if scenario.spec.description.is_empty() {
                 "(no description)"
             } else {
                 &scenario.spec.description
             }
         );
-        println!(
+        crate::outln!(
             "protocol {} ({}), seed {}, {} nodes\n",
             scenario.protocol.name(),
             scenario.variant,
@@ -153,45 +195,49 @@ pub fn run_command(args: &RunArgs) -> i32 {
             scenario.cluster.len()
         );
         if drawing.is_none() && !narrating {
-            out = out.logged(Box::new(io::stdout()), args.log_limit);
+            out = out.logged(Box::new(output::Stdout), args.log_limit);
         }
     }
-    let report = match run(&scenario, out) {
+    crate::interrupt::install();
+    let report = match run_within(&scenario, out, Some(args.max_memory as u64)) {
         Ok((report, _)) => report,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => output::fail(&e),
+        Err(e) => return Err(format!("cannot write the trace: {e}")),
     };
-    if let Some(path) = &args.history {
-        let Some(history) = &report.record.history else {
-            eprintln!("error: --history: this scenario has no workload, so no client history");
-            return 2;
-        };
-        if let Err(e) = std::fs::write(path, crate::history::jsonl::write(history)) {
-            eprintln!("error: {}: cannot write the history: {e}", path.display());
-            return 2;
-        }
+    let stopped_early = stopped_early(&path, &scenario, &report);
+    if let Some(d) = &drawing {
+        let mut picture = Vec::new();
+        d.borrow()
+            .write(&mut picture)
+            .map_err(|e| format!("cannot draw the diagram: {e}"))?;
+        crate::out!("{}", String::from_utf8_lossy(&picture));
     }
-    if let Some(d) = &drawing
-        && !args.quiet
-    {
-        let mut o = io::stdout().lock();
-        if let Err(e) = d.borrow().write(&mut o) {
-            eprintln!("error: cannot write the diagram: {e}");
-            return 2;
+    if let (Some(w), Some(history)) = (history_out.as_mut(), &report.record.history) {
+        let written = w
+            .write_all(crate::history::jsonl::write(history).as_bytes())
+            .and_then(|()| w.flush());
+        match written {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => output::fail(&e),
+            Err(e) => return Err(format!("cannot write the history: {e}")),
         }
     }
     if args.json {
         let summary = serde_json::to_string(&report.summary()).expect("summary serialises");
-        println!("{summary}");
+        crate::outln!("{summary}");
+    } else if data_on_stdout {
+        eprint!("{}", verdicts(&report, terminal::stderr_colour()));
     } else {
-        print_verdicts(&report);
+        crate::out!("{}", verdicts(&report, terminal::stdout_colour()));
     }
-    report.exit_code()
+    output::flush();
+    if let Some(message) = stopped_early {
+        eprintln!("{message}");
+    }
+    Ok(report.exit_code())
 }
 
-/// Writes everything to two writers (a trace file and a diagram).
+/// Writes everything to two writers (a trace file and a diagram or narration).
 struct Tee(Box<dyn Write>, Box<dyn Write>);
 
 impl Write for Tee {
@@ -207,9 +253,61 @@ impl Write for Tee {
     }
 }
 
-/// The human-readable end of a run: counters, what was chosen, checks, expect.
+/// Opens an output file, or standard output for `-`.
+fn open_output(path: &Path, what: &str) -> Result<Box<dyn Write>, String> {
+    if is_std_stream(path) {
+        return Ok(Box::new(io::BufWriter::with_capacity(
+            1 << 16,
+            output::Stdout,
+        )));
+    }
+    match std::fs::File::create(path) {
+        Ok(f) => Ok(Box::new(io::BufWriter::with_capacity(1 << 16, f))),
+        Err(e) => Err(format!("{}: cannot create {what}: {e}", path.display())),
+    }
+}
+
+/// What to say when a run stopped before its end (memory budget, Ctrl-C).
+fn stopped_early(path: &Path, scenario: &Scenario, report: &RunReport) -> Option<String> {
+    let r = &report.record;
+    let how_far = format!(
+        "it stopped after {} events at virtual time {} (limits: time {}, events {})",
+        r.stats.events, r.end_time, scenario.time_limit, scenario.event_limit
+    );
+    match r.end_reason {
+        EndReason::MemoryLimit => {
+            let why = r.memory_overrun.as_ref().map_or_else(
+                || "the run reached its memory budget".to_string(),
+                |o| o.to_string(),
+            );
+            Some(format!(
+                "error: {}: {why}; {how_far}. Nothing was judged; the trace written so far \
+                 is complete up to its end line. Raise --max-memory, or lower limits.time \
+                 or limits.events.",
+                path.display()
+            ))
+        }
+        EndReason::Interrupted => Some(format!(
+            "interrupted: {}: {how_far}. Nothing was judged; the trace written so far is \
+             complete up to its end line.",
+            path.display()
+        )),
+        EndReason::Quiescent | EndReason::TimeLimit | EndReason::EventLimit => None,
+    }
+}
+
+/// Prints the human-readable end of a run on standard output.
 pub fn print_verdicts(report: &RunReport) {
-    let mut o = io::stdout().lock();
+    crate::out!("{}", verdicts(report, terminal::stdout_colour()));
+}
+
+/// The human-readable end of a run: counters, what was chosen, checks, expect
+/// (verdict words in colour when `colour`).
+pub fn verdicts(report: &RunReport, colour: bool) -> String {
+    use crate::check::CheckVerdict;
+    use std::fmt::Write;
+    use terminal::{Colour, paint};
+    let mut o = String::new();
     let s = &report.record.stats;
     let _ = writeln!(
         o,
@@ -236,7 +334,17 @@ pub fn print_verdicts(report: &RunReport) {
         );
     }
     for c in &report.checks {
-        let _ = writeln!(o, "check {:<16} {}", c.check.name(), c.verdict.as_str());
+        let hue = match c.verdict {
+            CheckVerdict::Holds => Colour::Green,
+            CheckVerdict::Violated => Colour::Red,
+            CheckVerdict::Unknown => Colour::Yellow,
+        };
+        let _ = writeln!(
+            o,
+            "check {:<16} {}",
+            c.check.name(),
+            paint(c.verdict.as_str(), hue, colour)
+        );
         for line in &c.evidence {
             let _ = writeln!(o, "    {line}");
         }
@@ -245,16 +353,27 @@ pub fn print_verdicts(report: &RunReport) {
         let what = serde_json::to_string(expect).unwrap_or_default();
         match report.expect_met {
             Some(true) => {
-                let _ = writeln!(o, "expect {what}: met");
+                let _ = writeln!(o, "expect {what}: {}", paint("met", Colour::Green, colour));
             }
-            _ => {
-                let _ = writeln!(o, "expect {what}: NOT met");
+            None => {
+                let _ = writeln!(
+                    o,
+                    "expect {what}: not judged (the run stopped before its end)"
+                );
+            }
+            Some(false) => {
+                let _ = writeln!(
+                    o,
+                    "expect {what}: {}",
+                    paint("NOT met", Colour::Red, colour)
+                );
                 for f in &report.expect_failures {
                     let _ = writeln!(o, "    {f}");
                 }
             }
         }
     }
+    o
 }
 
 pub const REPLAY_EXAMPLES: &str = "\
@@ -304,7 +423,7 @@ pub fn replay_command(args: &ReplayArgs) -> i32 {
     };
     match out.comparer.and_then(|c| c.divergence) {
         None => {
-            println!(
+            crate::outln!(
                 "replay of {}: identical ({} events, {} {} seed {})",
                 args.trace.display(),
                 report.record.stats.events,
@@ -315,16 +434,16 @@ pub fn replay_command(args: &ReplayArgs) -> i32 {
             0
         }
         Some(d) => {
-            println!(
+            crate::outln!(
                 "replay of {}: DIVERGED at line {}",
                 args.trace.display(),
                 d.line
             );
-            println!(
+            crate::outln!(
                 "  recorded: {}",
                 d.recorded.as_deref().unwrap_or("<end of trace>")
             );
-            println!(
+            crate::outln!(
                 "  produced: {}",
                 d.produced.as_deref().unwrap_or("<end of run>")
             );
@@ -376,9 +495,9 @@ pub fn judge_command(args: &JudgeArgs) -> i32 {
     let report = crate::judge::judge(&read.scenario, read.record, Some(read.sha256));
     if args.json {
         let summary = serde_json::to_string(&report.summary()).expect("summary serialises");
-        println!("{summary}");
+        crate::outln!("{summary}");
     } else {
-        println!(
+        crate::outln!(
             "{} — judged from the trace ({} {}, seed {})",
             args.trace.display(),
             report.protocol,

@@ -39,7 +39,14 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 }
 
 pub fn step_command(args: &StepArgs) -> i32 {
-    let mut scenario = match Scenario::load(&args.scenario) {
+    let path = match crate::cli::scenario_name::resolve(&args.scenario) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut scenario = match Scenario::load(&path) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -51,11 +58,11 @@ pub fn step_command(args: &StepArgs) -> i32 {
     }
     let options = StepOptions {
         lang: args.lang,
-        input: Some(args.scenario.clone()),
+        input: Some(path.clone()),
     };
     println!(
         "{} — step mode ({} {}, seed {}); h for help",
-        args.scenario.display(),
+        path.display(),
         scenario.protocol.name(),
         scenario.variant,
         scenario.spec.seed

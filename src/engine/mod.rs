@@ -45,6 +45,9 @@ pub struct RunRecord {
     pub facts: Vec<FactRecord>,
     /// What the workload's clients saw, when the scenario has a workload.
     pub history: Option<crate::history::History>,
+    /// Why the run stopped at its memory budget (end reason `memory-limit`),
+    /// as the live run measured it; `None` otherwise and when read back.
+    pub memory_overrun: Option<crate::memory::Overrun>,
 }
 
 /// Something pending in the world, as step mode lists it.
@@ -152,7 +155,23 @@ pub struct World<'s, P: Protocol> {
     ended: Option<EndReason>,
     out: TraceOutput,
     tracing: bool,
+    memory: Watch,
 }
+
+/// What a run looks at now and then besides its events: its memory budget
+/// and a Ctrl-C.
+#[derive(Clone, Default)]
+struct Watch {
+    budget: Option<u64>,
+    /// Whether a Ctrl-C ([`crate::interrupt::requested`]) stops the run.
+    interruptible: bool,
+    /// Look again once this many events have run.
+    next_check: u64,
+    overrun: Option<crate::memory::Overrun>,
+}
+
+/// Events between two looks at the memory used (and at Ctrl-C).
+const MEMORY_CHECK_EVERY: u64 = 1 << 12;
 
 impl<P: Protocol> Clone for World<'_, P> {
     fn clone(&self) -> Self {
@@ -175,6 +194,7 @@ impl<P: Protocol> Clone for World<'_, P> {
             ended: self.ended,
             out: TraceOutput::new(),
             tracing: false,
+            memory: self.memory.clone(),
         }
     }
 }
@@ -240,6 +260,7 @@ impl<'s, P: Protocol> World<'s, P> {
             ended: None,
             out,
             tracing,
+            memory: Watch::default(),
         };
         for i in 0..world.slots.len() {
             world.boot(NodeId(i as u32));
@@ -252,6 +273,22 @@ impl<'s, P: Protocol> World<'s, P> {
     pub fn with_output(mut self, out: TraceOutput) -> World<'s, P> {
         self.tracing = out.active();
         self.out = out;
+        self
+    }
+
+    /// Stops the run cleanly (end reason `memory-limit`) once it would use
+    /// more than `bytes` of memory; see [`crate::memory`].
+    pub fn with_memory_budget(mut self, bytes: u64) -> World<'s, P> {
+        self.memory.budget = Some(bytes);
+        self.memory.next_check = self.stats.events;
+        self
+    }
+
+    /// Stops the run cleanly (end reason `interrupted`) after a Ctrl-C; see
+    /// [`crate::interrupt`].
+    pub fn interruptible(mut self) -> World<'s, P> {
+        self.memory.interruptible = true;
+        self.memory.next_check = self.stats.events;
         self
     }
 
@@ -313,6 +350,17 @@ impl<'s, P: Protocol> World<'s, P> {
                 if let Some(reason) = self.next_event() {
                     break reason;
                 }
+                if (self.memory.budget.is_some() || self.memory.interruptible)
+                    && self.stats.events >= self.memory.next_check
+                {
+                    self.memory.next_check = self.stats.events + MEMORY_CHECK_EVERY;
+                    if self.memory.interruptible && crate::interrupt::requested() {
+                        break EndReason::Interrupted;
+                    }
+                    if self.over_memory_budget() {
+                        break EndReason::MemoryLimit;
+                    }
+                }
             };
             self.end(reason);
         }
@@ -338,6 +386,55 @@ impl<'s, P: Protocol> World<'s, P> {
         self.emit(&Ev::<'_, P>::End { reason, events });
     }
 
+    /// What this world keeps that grows with the run, largest first.
+    fn memory_parts(&self) -> Vec<crate::memory::Part> {
+        use crate::memory::Part;
+        use std::mem::size_of;
+        let mut parts = vec![
+            Part {
+                what: "event queue",
+                bytes: (self.queue.len() * (size_of::<Pending<P>>() + 16)) as u64,
+                detail: format!("{} pending events", self.queue.len()),
+            },
+            Part {
+                what: "facts",
+                bytes: (self.facts.capacity() * size_of::<FactRecord>()) as u64,
+                detail: format!("{} kept for the checks", self.facts.len()),
+            },
+        ];
+        if let Some(c) = &self.clients {
+            parts.push(Part {
+                what: "client history",
+                bytes: c.history.approx_bytes(),
+                detail: format!(
+                    "{} operations; every read answer is kept whole",
+                    c.history.len()
+                ),
+            });
+        }
+        parts.sort_by_key(|p| std::cmp::Reverse(p.bytes));
+        parts
+    }
+
+    /// Whether the run has grown past its memory budget (and if so, why).
+    fn over_memory_budget(&mut self) -> bool {
+        let Some(budget) = self.memory.budget else {
+            return false;
+        };
+        let parts = self.memory_parts();
+        let used =
+            crate::memory::resident_bytes().unwrap_or_else(|| parts.iter().map(|p| p.bytes).sum());
+        if used <= budget {
+            return false;
+        }
+        self.memory.overrun = Some(crate::memory::Overrun {
+            budget,
+            used,
+            parts,
+        });
+        true
+    }
+
     /// The record of a run that has ended (runs it to the end first if not).
     pub fn finish(mut self) -> (RunRecord, TraceOutput) {
         while self.step().is_none() {}
@@ -347,6 +444,7 @@ impl<'s, P: Protocol> World<'s, P> {
             end_reason: self.ended.expect("ran to the end"),
             facts: self.facts,
             history: self.clients.map(|c| c.history.finish()),
+            memory_overrun: self.memory.overrun,
         };
         (record, self.out)
     }

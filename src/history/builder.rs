@@ -122,6 +122,9 @@ pub struct HistoryBuilder {
     /// Elements appended or added so far, with the operation that wrote each.
     elements: HashMap<u64, RequestId>,
     last_time: Time,
+    /// Bytes of the outputs recorded (lists, element sets, text), which can
+    /// grow faster than the number of operations.
+    output_bytes: u64,
 }
 
 impl HistoryBuilder {
@@ -135,11 +138,30 @@ impl HistoryBuilder {
             by_id: HashMap::new(),
             elements: HashMap::new(),
             last_time: Time::ZERO,
+            output_bytes: 0,
         }
     }
 
     pub fn kind(&self) -> ModelKind {
         self.kind
+    }
+
+    /// Operations recorded so far.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// An estimate of the memory the history holds, in bytes.
+    pub fn approx_bytes(&self) -> u64 {
+        use std::mem::size_of;
+        // Per operation: the operation, its event refs, the open flag and the
+        // id index; per element written: its index entry.
+        let per_op = size_of::<Operation>() + 2 * size_of::<EventRef>() + 1 + 24;
+        (self.ops.capacity() * per_op + self.elements.len() * 24) as u64 + self.output_bytes
     }
 
     fn advance_clock(&mut self, time: Time) -> Result<(), HistoryError> {
@@ -235,6 +257,9 @@ impl HistoryBuilder {
             });
         }
         self.advance_clock(time)?;
+        if let Outcome::Ok(output) = &outcome {
+            self.output_bytes += output.heap_bytes();
+        }
         let completion = match outcome {
             Outcome::Ok(output) => Completion::Ok { at: time, output },
             Outcome::Fail => Completion::Fail { at: time },

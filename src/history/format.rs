@@ -131,15 +131,27 @@ pub fn read_history(
     Ok((format, history))
 }
 
-/// Read and parse a history file. Bytes that are not UTF-8 are an input error
-/// that names the line where they are.
+/// The largest history file read (`parliament check`), in bytes.
+pub const MAX_HISTORY_BYTES: u64 = 4 << 30;
+/// The longest line of a history file, in bytes.
+pub const MAX_HISTORY_LINE_BYTES: u64 = 16 << 20;
+
+/// Reads and parses a history file (`-`: standard input) within
+/// [`MAX_HISTORY_BYTES`] and [`MAX_HISTORY_LINE_BYTES`]. Bytes that are not
+/// UTF-8 are an input error that names the line where they are.
 pub fn read_history_file(
     path: &Path,
     format: Option<Format>,
 ) -> Result<(Format, History), InputError> {
     let source = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::new(&source, format!("cannot read the file: {e}")))?;
+    let bytes = crate::input::read_capped(
+        path,
+        crate::input::ReadLimits {
+            max_bytes: MAX_HISTORY_BYTES,
+            max_line_bytes: MAX_HISTORY_LINE_BYTES,
+            what: "history files",
+        },
+    )?;
     let text = text_of(&source, &bytes)?;
     read_history(path, text, format)
 }

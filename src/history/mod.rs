@@ -23,7 +23,7 @@ pub mod format;
 pub mod jsonl;
 
 pub use builder::{HistoryBuilder, HistoryError, OpHandle};
-pub use format::{Format, read_history, read_history_file};
+pub use format::{Format, read_history, read_history_file, text_of};
 
 use crate::ids::{ClientId, RequestId};
 use crate::time::Time;
@@ -221,6 +221,17 @@ pub enum Output {
     /// A set read: the elements, sorted ascending (an element a faulty system
     /// listed twice stays listed twice).
     Elements(Vec<u64>),
+}
+
+impl Output {
+    /// The bytes this output holds on the heap (its list, elements or text).
+    pub fn heap_bytes(&self) -> u64 {
+        match self {
+            Output::Done | Output::Register(_) | Output::Cas { .. } => 0,
+            Output::Text(t) => t.len() as u64,
+            Output::List(l) | Output::Elements(l) => 8 * l.len() as u64,
+        }
+    }
 }
 
 impl Output {

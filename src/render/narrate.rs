@@ -349,6 +349,13 @@ impl Narrator {
                         "the scenario's event limit is reached",
                         "达到场景的事件上限",
                     ),
+                    crate::trace::EndReason::MemoryLimit => (
+                        "the run reached its memory budget and stopped",
+                        "运行达到内存预算，已停止",
+                    ),
+                    crate::trace::EndReason::Interrupted => {
+                        ("the run was interrupted (Ctrl-C)", "运行被中断（Ctrl-C）")
+                    }
                 };
                 self.say(
                     format!("the run ends after {events} events: {en}"),
