@@ -178,6 +178,12 @@ pub enum RecordedEvent {
     Restart {
         node: String,
     },
+    Pause {
+        node: String,
+    },
+    Resume {
+        node: String,
+    },
     Partition {
         groups: Vec<Vec<String>>,
     },
@@ -363,6 +369,12 @@ pub enum Event<'a, M, T, W> {
         node: &'a str,
     },
     Restart {
+        node: &'a str,
+    },
+    Pause {
+        node: &'a str,
+    },
+    Resume {
         node: &'a str,
     },
     Partition {

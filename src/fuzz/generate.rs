@@ -678,11 +678,7 @@ fn draw_filters(
 fn fault(at: u64) -> FaultSpec {
     FaultSpec {
         at,
-        crash: None,
-        restart: None,
-        partition: None,
-        cut: None,
-        heal: None,
+        ..FaultSpec::default()
     }
 }
 
