@@ -31,7 +31,9 @@ file, at once, and `parliament run FILE` reproduces it.
 
 Fault kinds (--faults, comma-separated, or all / none):
   loss, duplicate, delay, reorder, partition, partial-partition, cut, crash,
-  crash-several
+  crash-several, pause, disk
+Each seed also draws the protocol's timing parameters (`params`) from the
+ranges the protocol lists, or leaves them at their defaults.
 
 Shards: --shard M/N runs the seeds at positions ≡ M-1 (mod N). Without it,
 JOB_COMPLETION_INDEX (Kubernetes Indexed Job, 0-based; give --shards N) or

@@ -627,7 +627,8 @@ impl<'s, P: Protocol> World<'s, P> {
     }
 
     /// Ends a pause: what waited is queued now, in arrival order, ahead of
-    /// anything that happens later.
+    /// anything else that happens at this instant (a disk write completing
+    /// now was issued after the writes that waited).
     fn release(&mut self, id: NodeId) {
         let slot = &mut self.slots[id.index()];
         slot.paused = false;
@@ -637,7 +638,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 resumed @ Pending::Resumed(_) => resumed,
                 other => Pending::Resumed(Box::new(other)),
             };
-            self.queue.push(self.now, pending);
+            self.queue.push_first(self.now, pending);
         }
     }
 

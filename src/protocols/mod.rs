@@ -198,6 +198,8 @@ pub struct ProtocolInfo {
     pub serves: Serves,
     /// Message kinds in table order.
     pub message_kinds: Vec<&'static str>,
+    /// `params` a fuzz sweep may vary.
+    pub param_ranges: &'static [crate::protocol::ParamRange],
 }
 
 impl ProtocolInfo {
@@ -219,6 +221,7 @@ impl ProtocolInfo {
             outcomes: P::OUTCOMES,
             serves: P::SERVES,
             message_kinds: <<P::Msg as Message>::Kind as Named>::names(),
+            param_ranges: P::PARAM_RANGES,
         }
     }
 
