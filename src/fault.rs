@@ -1,4 +1,5 @@
-//! Scheduled faults: crashes, restarts, partitions, cuts and heals at a time.
+//! Scheduled faults: crashes, restarts, pauses, resumes, partitions, cuts and
+//! heals at a time.
 
 use crate::ids::{NodeId, NodeSet};
 use crate::time::Time;
@@ -15,7 +16,14 @@ pub struct Fault {
 pub enum FaultAction {
     Crash(NodeId),
     Restart(NodeId),
+    /// The node handles nothing (messages, timers, requests, disk completions
+    /// wait) until resumed; it keeps every bit of its state.
+    Pause(NodeId),
+    Resume(NodeId),
     Partition(Vec<NodeSet>),
-    Cut { from: NodeSet, to: NodeSet },
+    Cut {
+        from: NodeSet,
+        to: NodeSet,
+    },
     Heal,
 }

@@ -204,7 +204,10 @@ impl NetworkState {
                 self.partitioned.iter_mut().for_each(|m| *m = 0);
                 self.cut.iter_mut().for_each(|m| *m = 0);
             }
-            FaultAction::Crash(_) | FaultAction::Restart(_) => {}
+            FaultAction::Crash(_)
+            | FaultAction::Restart(_)
+            | FaultAction::Pause(_)
+            | FaultAction::Resume(_) => {}
         }
     }
 }

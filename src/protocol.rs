@@ -131,6 +131,16 @@ impl<P: Protocol> Setup<'_, P> {
     }
 }
 
+/// Values a fuzz sweep may draw for one numeric field of a protocol's
+/// `params` (see [`Protocol::PARAM_RANGES`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamRange {
+    /// The field as scenario files write it under `params`.
+    pub name: &'static str,
+    /// The values to pick from; the protocol must accept each of them.
+    pub values: &'static [u64],
+}
+
 pub trait Protocol: Clone + Debug + Sized + 'static {
     /// The protocol's variants; the first row of the table is the default.
     type Variant: Named;
@@ -147,6 +157,11 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     const OUTCOMES: &'static [OutcomeWord];
     /// What clients may ask of it.
     const SERVES: Serves;
+    /// Numeric `params` a fuzz sweep may vary, each drawn from its values or
+    /// left at its default. Only parameters that must not matter to safety
+    /// (timeouts, periods): a sweep of a correct variant must stay clean. None
+    /// unless a protocol lists some.
+    const PARAM_RANGES: &'static [ParamRange] = &[];
 
     type Msg: Message;
     /// A protocol's timers. Setting a timer that is already pending re-arms it.

@@ -171,6 +171,8 @@ pub fn read_trace(path: &Path) -> Result<ReadTrace, InputError> {
             | RecordedEvent::Reply { .. }
             | RecordedEvent::Crash { .. }
             | RecordedEvent::Restart { .. }
+            | RecordedEvent::Pause { .. }
+            | RecordedEvent::Resume { .. }
             | RecordedEvent::Partition { .. }
             | RecordedEvent::Cut { .. }
             | RecordedEvent::Heal => {}

@@ -191,7 +191,7 @@ pub enum NodeNames {
 }
 
 /// A fault at a virtual time: exactly one of the action fields is given.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     pub at: u64,
@@ -201,6 +201,14 @@ pub struct FaultSpec {
     /// Restart a crashed node from its durable state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<String>,
+    /// Pause the node (a stopped process, a long GC pause, a frozen VM): it
+    /// handles nothing until resumed, but loses nothing either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<String>,
+    /// Resume a paused node: what reached it meanwhile is handled now, in
+    /// arrival order, as if no time had passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<String>,
     /// Symmetric partition: nodes in different groups cannot talk. Nodes not
     /// named form one more group together. Replaces any earlier partition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -563,6 +571,8 @@ impl Scenario {
             let given = [
                 f.crash.is_some(),
                 f.restart.is_some(),
+                f.pause.is_some(),
+                f.resume.is_some(),
                 f.partition.is_some(),
                 f.cut.is_some(),
                 f.heal.is_some(),
@@ -574,8 +584,8 @@ impl Scenario {
                 return err(
                     &path,
                     format!(
-                        "a fault has exactly one of \"crash\", \"restart\", \"partition\", \
-                         \"cut\", \"heal\" (found {given})"
+                        "a fault has exactly one of \"crash\", \"restart\", \"pause\", \
+                         \"resume\", \"partition\", \"cut\", \"heal\" (found {given})"
                     ),
                 );
             }
@@ -583,6 +593,10 @@ impl Scenario {
                 FaultAction::Crash(resolve_one(name, &format!("{path}.crash"))?)
             } else if let Some(name) = &f.restart {
                 FaultAction::Restart(resolve_one(name, &format!("{path}.restart"))?)
+            } else if let Some(name) = &f.pause {
+                FaultAction::Pause(resolve_one(name, &format!("{path}.pause"))?)
+            } else if let Some(name) = &f.resume {
+                FaultAction::Resume(resolve_one(name, &format!("{path}.resume"))?)
             } else if let Some(groups) = &f.partition {
                 let mut sets = Vec::with_capacity(groups.len() + 1);
                 let mut seen = NodeSet::EMPTY;
@@ -625,38 +639,67 @@ impl Scenario {
             });
         }
         faults.sort_by_key(|f| (f.at, f.index));
-        let mut up = vec![true; n];
+        // Each node is up, paused or down; crashing a paused node is allowed
+        // (its process is killed where it stands).
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        enum NodeState {
+            Up,
+            Paused,
+            Down,
+        }
+        let word = |s: NodeState| match s {
+            NodeState::Up => "up",
+            NodeState::Paused => "paused",
+            NodeState::Down => "down",
+        };
+        let mut state = vec![NodeState::Up; n];
         for f in &faults {
             let path = format!("faults[{}]", f.index);
-            match f.action {
-                FaultAction::Crash(id) => {
-                    if !up[id.index()] {
-                        return err(
-                            &format!("{path}.crash"),
-                            format!(
-                                "node {:?} is already down at time {} (crashed earlier and not restarted)",
-                                nodes[id.index()].name,
-                                f.at
-                            ),
-                        );
-                    }
-                    up[id.index()] = false;
-                }
-                FaultAction::Restart(id) => {
-                    if up[id.index()] {
-                        return err(
-                            &format!("{path}.restart"),
-                            format!(
-                                "node {:?} is up at time {}: only a crashed node can restart",
-                                nodes[id.index()].name,
-                                f.at
-                            ),
-                        );
-                    }
-                    up[id.index()] = true;
-                }
-                _ => {}
+            let (id, field, allowed, to, rule) = match f.action {
+                FaultAction::Crash(id) => (
+                    id,
+                    "crash",
+                    &[NodeState::Up, NodeState::Paused][..],
+                    NodeState::Down,
+                    "",
+                ),
+                FaultAction::Restart(id) => (
+                    id,
+                    "restart",
+                    &[NodeState::Down][..],
+                    NodeState::Up,
+                    ": only a crashed node can restart",
+                ),
+                FaultAction::Pause(id) => (
+                    id,
+                    "pause",
+                    &[NodeState::Up][..],
+                    NodeState::Paused,
+                    ": only a running node can pause",
+                ),
+                FaultAction::Resume(id) => (
+                    id,
+                    "resume",
+                    &[NodeState::Paused][..],
+                    NodeState::Up,
+                    ": only a paused node can resume",
+                ),
+                FaultAction::Partition(_) | FaultAction::Cut { .. } | FaultAction::Heal => continue,
+            };
+            let now = state[id.index()];
+            if !allowed.contains(&now) {
+                let name = &nodes[id.index()].name;
+                let message = if now == NodeState::Down && to == NodeState::Down {
+                    format!(
+                        "node {name:?} is already down at time {} (crashed earlier and not restarted)",
+                        f.at
+                    )
+                } else {
+                    format!("node {name:?} is {} at time {}{rule}", word(now), f.at)
+                };
+                return err(&format!("{path}.{field}"), message);
             }
+            state[id.index()] = to;
         }
 
         // Filters.

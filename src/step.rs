@@ -493,6 +493,8 @@ impl<'s, P: Protocol> Stepper<'s, P> {
                         partition: None,
                         cut: None,
                         heal: None,
+                        pause: None,
+                        resume: None,
                     });
                     let did = if crash { "crashes" } else { "restarts" };
                     Reply::Done(Outcome::Edit {
@@ -642,7 +644,9 @@ fn involves(rec: &Record, node: &str) -> bool {
         | RecordedEvent::Fact { node: n, .. }
         | RecordedEvent::Reply { node: n, .. }
         | RecordedEvent::Crash { node: n }
-        | RecordedEvent::Restart { node: n } => n == node,
+        | RecordedEvent::Restart { node: n }
+        | RecordedEvent::Pause { node: n }
+        | RecordedEvent::Resume { node: n } => n == node,
         RecordedEvent::Send { from, .. } => from == node,
         RecordedEvent::Partition { .. }
         | RecordedEvent::Cut { .. }

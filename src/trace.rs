@@ -180,6 +180,12 @@ pub enum RecordedEvent {
     Restart {
         node: String,
     },
+    Pause {
+        node: String,
+    },
+    Resume {
+        node: String,
+    },
     Partition {
         groups: Vec<Vec<String>>,
     },
@@ -373,6 +379,12 @@ pub enum Event<'a, M, T, W> {
         node: &'a str,
     },
     Restart {
+        node: &'a str,
+    },
+    Pause {
+        node: &'a str,
+    },
+    Resume {
         node: &'a str,
     },
     Partition {

@@ -178,9 +178,9 @@ fn a_written_failure_reruns_to_the_same_violation() {
     let out = dir.join("out");
     for (protocol, variant, check) in [
         ("basic-paxos", "own-value", "agreement"),
-        // Async loses writes; the replicas' logs disagree before any client
-        // need read the loss, so log-safety is what fails first.
-        ("primary-backup", "async", "log-safety"),
+        // Async loses writes: its first failing seed (0) shows a read that
+        // misses an acknowledged write (and logs that disagree).
+        ("primary-backup", "async", "linearizability"),
     ] {
         let o = parliament(&[
             "fuzz",
@@ -414,6 +414,82 @@ fn exit_status_says_what_was_found() {
     }
 }
 
+/// Ctrl-C (SIGINT) stops a sweep cleanly: status 130, the summary says it was
+/// interrupted and through which seed everything ran, every finding printed is
+/// on disk, and the findings are exactly those of the same sweep cut at that
+/// seed.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_at_a_seed_boundary_with_everything_on_disk() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = fresh_dir("fuzz-interrupt");
+    let out = dir.join("out");
+    let args = |seeds: &str| {
+        vec![
+            "fuzz".to_string(),
+            "--protocol".into(),
+            "basic-paxos".into(),
+            "--variant".into(),
+            "own-value".into(),
+            "--seeds".into(),
+            seeds.into(),
+            "--jobs".into(),
+            "2".into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+            "--json".into(),
+        ]
+    };
+    let mut child = bin()
+        .args(args("0..100000000"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    // The first finding: the sweep is under way (the handler is installed
+    // before it starts).
+    let mut text = String::new();
+    reader.read_line(&mut text).unwrap();
+    assert!(text.contains("\"finding\""), "{text}");
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    reader.read_to_string(&mut text).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{text}");
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (summary, findings) = records.split_last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["interrupted"], true);
+    let last = summary["ran_through"].as_u64().unwrap();
+    assert_eq!(summary["seeds_run"].as_u64().unwrap(), last + 1);
+    for f in findings {
+        assert!(f["seed"].as_u64().unwrap() <= last);
+        assert!(Path::new(f["file"].as_str().unwrap()).is_file(), "{f}");
+    }
+    // The same sweep cut at that seed finds the same, byte for byte.
+    let whole = parliament(
+        &args(&format!("0..={last}"))
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let whole = stdout(&whole);
+    let lines: Vec<&str> = whole.lines().collect();
+    let printed: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        printed[..printed.len() - 1],
+        lines[..lines.len() - 1],
+        "findings differ from the uninterrupted sweep"
+    );
+}
+
 #[test]
 fn help_names_every_fault_kind() {
     let o = parliament(&["fuzz", "--help"]);
@@ -530,6 +606,8 @@ const BUG_VARIANTS: &[(&str, &str, CheckKind)] = &[
     ("basic-paxos", "own-value", CheckKind::Agreement),
     ("primary-backup", "async", CheckKind::LogSafety),
     ("multi-paxos", "small-quorum", CheckKind::LogSafety),
+    // Needs slow disks (the swarm's `disk` kind) and a crash in between.
+    ("primary-backup", "ack-before-persist", CheckKind::LogSafety),
 ];
 
 const CANARY_SEEDS: u64 = 2000;
@@ -575,11 +653,17 @@ fn every_bug_variant_is_found_within_2000_seeds_and_shrinks() {
 }
 
 #[test]
-fn correct_basic_paxos_variants_are_clean_over_the_same_sweep() {
-    for variant in ["default", "backoff"] {
-        let (findings, summary) = sweep_findings(&plan("basic-paxos", variant, CANARY_SEEDS, None));
+fn correct_variants_are_clean_over_the_same_sweep() {
+    for (protocol, variant) in [
+        ("basic-paxos", "default"),
+        ("basic-paxos", "backoff"),
+        ("primary-backup", "sync"),
+    ] {
+        let (findings, summary) = sweep_findings(&plan(protocol, variant, CANARY_SEEDS, None));
         assert_eq!(summary.seeds_run, CANARY_SEEDS);
-        assert!(findings.is_empty(), "{variant}: {findings:?}");
+        // An undecided linearizability search is not a violation.
+        let violating: Vec<&Finding> = findings.iter().filter(|f| !f.violated.is_empty()).collect();
+        assert!(violating.is_empty(), "{protocol} {variant}: {violating:?}");
     }
 }
 
@@ -615,13 +699,15 @@ fn heavy_sweep_of_every_variant() {
             let bug = BUG_VARIANTS
                 .iter()
                 .any(|(p, v, _)| *p == row.name && *v == variant);
-            // primary-backup sync is known to lose writes on some seeds (being
-            // fixed elsewhere): report, do not judge it here.
-            if row.name == "basic-paxos" {
-                assert_eq!(bug, s.violating_seeds > 0, "{variant}");
-            }
-            if row.name == "multi-paxos" && variant == "default" {
-                assert_eq!(s.violating_seeds, 0);
+            // Multi-Paxos's no-start-working ghost needs the seed's exact
+            // schedule, and leaderless may show a ghost by design: only its
+            // default is judged here.
+            if row.name == "multi-paxos" {
+                if variant == "default" {
+                    assert_eq!(s.violating_seeds, 0);
+                }
+            } else {
+                assert_eq!(bug, s.violating_seeds > 0, "{} {variant}", row.name);
             }
         }
     }

@@ -31,7 +31,9 @@ file, at once, and `parliament run FILE` reproduces it.
 
 Fault kinds (--faults, comma-separated, or all / none):
   loss, duplicate, delay, reorder, partition, partial-partition, cut, crash,
-  crash-several
+  crash-several, pause, disk
+Each seed also draws the protocol's timing parameters (`params`) from the
+ranges the protocol lists, or leaves them at their defaults.
 
 Shards: --shard M/N runs the seeds at positions ≡ M-1 (mod N). Without it,
 JOB_COMPLETION_INDEX (Kubernetes Indexed Job, 0-based; give --shards N) or
@@ -39,7 +41,13 @@ SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN, of SLURM_ARRAY_TASK_COUNT)
 picks the shard. See docs/scaling-out.md.
 
 Output on stdout is the same whatever --jobs is; progress goes to stderr.
-Exit status: 0 no violation, 1 violations found, 2 bad input or usage.";
+
+Ctrl-C stops cleanly: no new seed starts, the seeds already running finish
+(their files written), and the summary says which seeds ran — every one up to
+the last seed it names, none after. A second Ctrl-C exits at once.
+
+Exit status: 0 no violation, 1 violations found, 2 bad input or usage, 130
+interrupted by Ctrl-C (whatever was found; the report says what).";
 
 #[derive(Args, Debug)]
 #[command(after_help = FUZZ_EXAMPLES)]
@@ -102,6 +110,7 @@ pub fn fuzz_command(args: &FuzzArgs) -> i32 {
     let seeds = plan.shard_seeds().len() as u64;
     let mut progress = Progress::for_stderr(seeds);
     let json = args.json;
+    crate::interrupt::install();
     let summary = sweep(&plan, &mut progress, |f| print_finding(f, json));
     print_summary(&summary, json);
     summary.exit_code()

@@ -72,6 +72,16 @@ pub(super) enum ClientMail {
     },
 }
 
+impl ClientMail {
+    /// The node a request is on its way to (an answer goes to a client).
+    pub(super) fn node(&self) -> Option<NodeId> {
+        match self {
+            ClientMail::Arrive { node, .. } => Some(*node),
+            ClientMail::Answer { .. } => None,
+        }
+    }
+}
+
 impl Clients {
     /// Clients for `workload`; request ids start after `first_request - 1`.
     pub(super) fn new(workload: &Workload, seed: u64, first_request: u64) -> Clients {

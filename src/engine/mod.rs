@@ -103,6 +103,10 @@ enum Pending<P: Protocol> {
     /// since (`incarnation` changed): the write is lost.
     /// (Boxed: rare, and kept out of the size of every queue entry.)
     DiskDone(Box<DiskDone<P>>),
+    /// Something that waited while its node was paused, handled now that it
+    /// has resumed (or crashed). A message in it was already let through by
+    /// the network when it arrived.
+    Resumed(Box<Pending<P>>),
 }
 
 #[derive(Clone)]
@@ -127,6 +131,9 @@ struct Slot<P: Protocol> {
     incarnation: u64,
     /// When the disk finishes the writes already issued (writes complete in order).
     disk_free_at: Time,
+    /// Paused: what reaches the node waits in `held`, in arrival order.
+    paused: bool,
+    held: Vec<Pending<P>>,
 }
 
 /// A run in progress: everything that makes up the simulated world, and the
@@ -146,6 +153,8 @@ pub struct World<'s, P: Protocol> {
     next_generation: u64,
     /// Sequence number of the next trace event.
     next_seq: u64,
+    /// How many nodes are paused (none, nearly always: nothing to look up).
+    paused: usize,
     effects: Vec<Effect<P>>,
     stats: Stats,
     keep_facts: bool,
@@ -186,6 +195,7 @@ impl<P: Protocol> Clone for World<'_, P> {
             next_mid: self.next_mid,
             next_generation: self.next_generation,
             next_seq: self.next_seq,
+            paused: self.paused,
             effects: Vec::with_capacity(16),
             stats: self.stats,
             keep_facts: self.keep_facts,
@@ -217,6 +227,8 @@ impl<'s, P: Protocol> World<'s, P> {
                 rng: DetRng::new(seed, stream::NODE_BASE + n.id.0 as u64),
                 incarnation: 0,
                 disk_free_at: Time::ZERO,
+                paused: false,
+                held: Vec::new(),
             })
             .collect();
         let net = NetworkState::new(
@@ -252,6 +264,7 @@ impl<'s, P: Protocol> World<'s, P> {
             next_mid: 0,
             next_generation: 0,
             next_seq: 0,
+            paused: 0,
             effects: Vec::with_capacity(16),
             stats: Stats::default(),
             keep_facts,
@@ -488,7 +501,49 @@ impl<'s, P: Protocol> World<'s, P> {
         }
         let (at, pending) = self.queue.pop().expect("peeked");
         self.now = at;
-        self.handle(pending);
+        if self.paused > 0 {
+            if let Some(pending) = self.hold_if_paused(pending) {
+                self.handle(pending);
+            }
+        } else {
+            self.handle(pending);
+        }
+        None
+    }
+
+    /// The node whose process `pending` needs, if any (a message's
+    /// recipient, a timer's node, a request's node, a disk write's node).
+    fn needs_node(&self, pending: &Pending<P>) -> Option<NodeId> {
+        match pending {
+            Pending::Deliver { to, .. } => Some(*to),
+            Pending::Timer { node, .. } => Some(*node),
+            Pending::Request(i) => Some(self.scenario.requests[*i].node),
+            Pending::Client(mail) => mail.node(),
+            Pending::DiskDone(done) => Some(done.node),
+            Pending::Resumed(inner) => self.needs_node(inner),
+            Pending::Fault(_)
+            | Pending::ScriptDue { .. }
+            | Pending::ClientThink { .. }
+            | Pending::ClientTimeout { .. } => None,
+        }
+    }
+
+    /// Keeps `pending` back when its node is paused; else gives it back. A
+    /// message the network cuts off on arrival is dropped as usual.
+    #[cold]
+    fn hold_if_paused(&mut self, pending: Pending<P>) -> Option<Pending<P>> {
+        let Some(node) = self.needs_node(&pending) else {
+            return Some(pending);
+        };
+        if !self.slots[node.index()].paused {
+            return Some(pending);
+        }
+        let pending = match pending {
+            Pending::Deliver { from, to, .. } if self.net.is_cut(from, to) => return Some(pending),
+            Pending::Deliver { .. } => Pending::Resumed(Box::new(pending)),
+            other => other,
+        };
+        self.slots[node.index()].held.push(pending);
         None
     }
 
@@ -560,6 +615,10 @@ impl<'s, P: Protocol> World<'s, P> {
                 self.stats.events += 1;
                 self.client_timeout(client, request, attempt);
             }
+            Pending::Resumed(inner) => match *inner {
+                Pending::Deliver { mid, from, to, msg } => self.arrive(mid, from, to, msg, false),
+                other => self.handle_resumed(other),
+            },
             Pending::DiskDone(done) => {
                 let DiskDone {
                     node, write, then, ..
@@ -582,20 +641,28 @@ impl<'s, P: Protocol> World<'s, P> {
         }
     }
 
+    /// What waited for a paused node, other than a message.
+    #[cold]
+    fn handle_resumed(&mut self, pending: Pending<P>) {
+        self.handle(pending)
+    }
+
     /// A cancelled timer, or a write lost in a crash: not an event.
     fn head_is_stale_timer(&self) -> bool {
-        match self.queue.peek() {
-            Some((_, Pending::DiskDone(done))) => {
+        self.queue.peek().is_some_and(|(_, p)| self.is_stale(p))
+    }
+
+    fn is_stale(&self, pending: &Pending<P>) -> bool {
+        match pending {
+            Pending::DiskDone(done) => {
                 self.slots[done.node.index()].incarnation != done.incarnation
             }
-            Some((
-                _,
-                Pending::Timer {
-                    node,
-                    timer,
-                    generation,
-                },
-            )) => self.timer_armed(*node, timer, *generation).is_none(),
+            Pending::Timer {
+                node,
+                timer,
+                generation,
+            } => self.timer_armed(*node, timer, *generation).is_none(),
+            Pending::Resumed(inner) => self.is_stale(inner),
             _ => false,
         }
     }
@@ -609,8 +676,16 @@ impl<'s, P: Protocol> World<'s, P> {
     }
 
     fn deliver(&mut self, mid: MessageId, from: NodeId, to: NodeId, msg: P::Msg) {
+        self.arrive(mid, from, to, msg, true)
+    }
+
+    /// A message reaches `to`: cut off by the network (unless it got through
+    /// earlier and waited for a paused node), dropped at a crashed node, or
+    /// handled.
+    #[inline(always)]
+    fn arrive(&mut self, mid: MessageId, from: NodeId, to: NodeId, msg: P::Msg, network: bool) {
         self.stats.events += 1;
-        let fate = if self.net.is_cut(from, to) {
+        let fate = if network && self.net.is_cut(from, to) {
             Err(DropReason::Partition)
         } else if self.slots[to.index()].node.is_none() {
             Err(DropReason::Crashed)
@@ -659,6 +734,12 @@ impl<'s, P: Protocol> World<'s, P> {
                 FaultAction::Restart(id) => Event::Restart {
                     node: scenario.node_name(*id),
                 },
+                FaultAction::Pause(id) => Event::Pause {
+                    node: scenario.node_name(*id),
+                },
+                FaultAction::Resume(id) => Event::Resume {
+                    node: scenario.node_name(*id),
+                },
                 FaultAction::Partition(groups) => Event::Partition {
                     groups: groups.iter().map(|g| names(*g)).collect(),
                 },
@@ -679,11 +760,44 @@ impl<'s, P: Protocol> World<'s, P> {
                 slot.timers.clear();
                 slot.incarnation += 1;
                 slot.disk_free_at = self.now;
+                // A paused process is killed where it stands: what waited for
+                // it now meets a crashed node (messages drop, the rest is stale).
+                if slot.paused {
+                    self.release(*id);
+                }
             }
             FaultAction::Restart(id) => self.boot(*id),
+            FaultAction::Pause(id) => {
+                let slot = &mut self.slots[id.index()];
+                if slot.node.is_some() && !slot.paused {
+                    slot.paused = true;
+                    self.paused += 1;
+                }
+            }
+            FaultAction::Resume(id) => {
+                if self.slots[id.index()].paused {
+                    self.release(*id);
+                }
+            }
             FaultAction::Partition(_) | FaultAction::Cut { .. } | FaultAction::Heal => {
                 self.net.apply(action)
             }
+        }
+    }
+
+    /// Ends a pause: what waited is queued now, in arrival order, ahead of
+    /// anything else that happens at this instant (a disk write completing
+    /// now was issued after the writes that waited).
+    fn release(&mut self, id: NodeId) {
+        let slot = &mut self.slots[id.index()];
+        slot.paused = false;
+        self.paused -= 1;
+        for pending in std::mem::take(&mut slot.held) {
+            let pending = match pending {
+                resumed @ Pending::Resumed(_) => resumed,
+                other => Pending::Resumed(Box::new(other)),
+            };
+            self.queue.push_first(self.now, pending);
         }
     }
 

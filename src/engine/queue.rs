@@ -40,13 +40,20 @@ impl<E> Ord for Entry<E> {
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
+    /// Sequence numbers of [`EventQueue::push_first`], below every `push`.
+    next_first: u64,
 }
+
+/// Where `push` sequence numbers start: those of `push_first` count up from 0
+/// below them.
+const FIRST_SEQ_LIMIT: u64 = 1 << 62;
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
-            next_seq: 0,
+            next_seq: FIRST_SEQ_LIMIT,
+            next_first: 0,
         }
     }
 }
@@ -56,6 +63,16 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, at: Time, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.heap.push(Entry { at, seq, event });
+    }
+
+    /// Schedules `event` at `at` ahead of everything scheduled with `push`
+    /// for that time (in order among themselves): what waited for a paused
+    /// node comes before anything that reaches it at the instant it resumes.
+    pub fn push_first(&mut self, at: Time, event: E) {
+        let seq = self.next_first;
+        self.next_first += 1;
+        assert!(seq < FIRST_SEQ_LIMIT, "too many events pushed first");
         self.heap.push(Entry { at, seq, event });
     }
 
@@ -107,5 +124,17 @@ mod tests {
         q.push(Time(3), "x");
         let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, ["a", "b", "x", "c", "d"]);
+    }
+
+    #[test]
+    fn pushed_first_goes_before_its_time_in_its_own_order() {
+        let mut q = EventQueue::default();
+        q.push(Time(5), "c");
+        q.push(Time(1), "a");
+        q.push_first(Time(5), "p");
+        q.push_first(Time(5), "q");
+        q.push(Time(5), "d");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, ["a", "p", "q", "c", "d"]);
     }
 }

@@ -14,8 +14,9 @@ use crate::protocol::Serves;
 use crate::protocols::{ProtocolInfo, ProtocolKind};
 use crate::rng::{DetRng, PPM};
 use crate::scenario::{
-    CutSpec, DelaySpec, FaultSpec, FilterActionSpec, FilterSpec, KindNames, LimitsSpec, LinkSpec,
-    MatchSpec, NetworkSpec, NodeNames, NodeSpec, NodesSpec, RequestSpec, Scenario, ScenarioSpec,
+    CutSpec, DelaySpec, DiskSpec, FaultSpec, FilterActionSpec, FilterSpec, KindNames, LimitsSpec,
+    LinkSpec, MatchSpec, NetworkSpec, NodeDiskSpec, NodeNames, NodeSpec, NodesSpec, RequestSpec,
+    Scenario, ScenarioSpec,
 };
 use crate::workload::{GenerateSpec, WorkloadSpec};
 
@@ -100,7 +101,13 @@ pub struct Generated {
 /// The scenario of `seed`: a pure function of the target and the seed.
 pub fn generate(target: &Target, seed: u64) -> Generated {
     let roles: Vec<&'static str> = target.info.roles.iter().map(|r| r.0).collect();
-    let mut options = SwarmOptions::draw(seed, &roles, target.nodes, target.faults);
+    let mut options = SwarmOptions::draw(
+        seed,
+        &roles,
+        target.info.param_ranges,
+        target.nodes,
+        target.faults,
+    );
     let n = options.nodes;
     let names: Vec<String> = (1..=n).map(|i| format!("N{i}")).collect();
     let nodes = draw_nodes(target, &mut options, &names, &mut Part::Roles.rng(seed));
@@ -144,6 +151,8 @@ pub fn generate(target: &Target, seed: u64) -> Generated {
     };
 
     spec.network = draw_network(&options, &names, &mut Part::Links.rng(seed));
+    spec.disk = draw_disk(&options, &names, &mut Part::Disk.rng(seed));
+    draw_params(target, &mut spec, &mut options);
     let mut faults = draw_network_schedule(&options, &names, &at, seed);
     faults.extend(draw_crashes(target, &spec, &options, &names, &at, seed));
     // Stable: faults at one time keep the order they were drawn in (a heal
@@ -426,6 +435,53 @@ fn draw_network(options: &SwarmOptions, names: &[String], rng: &mut DetRng) -> N
     network
 }
 
+/// Slow disks: a latency on every node, and a few nodes slower still.
+fn draw_disk(options: &SwarmOptions, names: &[String], rng: &mut DetRng) -> Option<DiskSpec> {
+    let d = options.disk?;
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    shuffle(&mut order, rng);
+    Some(DiskSpec {
+        latency: (d.everywhere != DelaySpec::Fixed(0)).then_some(d.everywhere),
+        nodes: order
+            .iter()
+            .take(d.slow_nodes as usize)
+            .map(|&i| NodeDiskSpec {
+                node: NodeNames::One(names[i].clone()),
+                latency: d.slow,
+            })
+            .collect(),
+    })
+}
+
+/// The drawn protocol parameters as the scenario's `params`; when the
+/// protocol refuses the combination, its defaults (and no params in the
+/// options printed).
+fn draw_params(target: &Target, spec: &mut ScenarioSpec, options: &mut SwarmOptions) {
+    if options.params.is_empty() {
+        return;
+    }
+    spec.params = options
+        .params
+        .iter()
+        .map(|(name, value)| (name.to_string(), serde_json::Value::from(*value)))
+        .collect();
+    let probe = ScenarioSpec {
+        params: spec.params.clone(),
+        ..ScenarioSpec::bare(
+            target.protocol.name(),
+            Some(target.variant.to_string()),
+            match &spec.nodes {
+                NodesSpec::List(nodes) => nodes.clone(),
+                _ => Vec::new(),
+            },
+        )
+    };
+    if Scenario::from_spec(probe, "probe").is_err() {
+        spec.params.clear();
+        options.params.clear();
+    }
+}
+
 /// Where faults fall: mostly within a few message delays of a busy moment
 /// (a round starting), else anywhere before the horizon.
 struct BusyTimes {
@@ -557,9 +613,10 @@ fn draw_network_schedule(
 }
 
 /// Crashes of one node at a time and of several at once, each (mostly)
-/// followed by a restart, some nodes going down several times in a row. A
-/// crash that would overlap an earlier outage of the same node is left out,
-/// so the schedule is always valid.
+/// followed by a restart, some nodes going down several times in a row, then
+/// pauses, each followed by a resume. A crash or pause that would overlap an
+/// earlier outage or pause of the same node is left out, so the schedule is
+/// always valid.
 fn draw_crashes(
     target: &Target,
     spec: &ScenarioSpec,
@@ -623,6 +680,29 @@ fn draw_crashes(
             }
         }
     }
+    if let Some(p) = options.pause {
+        // From a stream of their own: switching pauses on or off leaves the
+        // crashes as they were.
+        let rng = &mut Part::Pauses.rng(seed);
+        let eligible = crash_targets(p.targets, &target.info, spec);
+        for _ in 0..p.episodes {
+            let node = eligible[rng.below(eligible.len() as u64) as usize];
+            let t = at.draw(rng);
+            let up = t + rng.between(p.duration.0, p.duration.1);
+            if outages[node].iter().any(|&(a, b)| t <= b && a <= up) {
+                continue;
+            }
+            outages[node].push((t, up));
+            faults.push(FaultSpec {
+                pause: Some(names[node].clone()),
+                ..fault(t)
+            });
+            faults.push(FaultSpec {
+                resume: Some(names[node].clone()),
+                ..fault(up)
+            });
+        }
+    }
     faults
 }
 
@@ -678,11 +758,7 @@ fn draw_filters(
 fn fault(at: u64) -> FaultSpec {
     FaultSpec {
         at,
-        crash: None,
-        restart: None,
-        partition: None,
-        cut: None,
-        heal: None,
+        ..FaultSpec::default()
     }
 }
 
@@ -740,6 +816,7 @@ mod tests {
     #[test]
     fn the_generated_faults_are_the_kinds_that_are_on() {
         let target = Target::new("basic-paxos", None, Some(5), FaultSet::all()).unwrap();
+        let (mut paused, mut with_params) = (0, 0);
         for seed in 0..400 {
             let g = generate(&target, seed);
             let s = &g.spec;
@@ -762,7 +839,18 @@ mod tests {
                 on.contains(FaultKind::Duplication)
             );
             assert_eq!(!s.filters.is_empty(), on.contains(FaultKind::Reorder));
+            let pauses = s.faults.iter().filter(|f| f.pause.is_some()).count();
+            let resumes = s.faults.iter().filter(|f| f.resume.is_some()).count();
+            assert_eq!(pauses, resumes);
+            if !on.contains(FaultKind::Pause) {
+                assert_eq!(pauses, 0);
+            }
+            paused += (pauses > 0) as u32;
+            assert_eq!(s.disk.is_some(), on.contains(FaultKind::DiskLatency));
+            with_params += !s.params.is_empty() as u32;
         }
+        assert!(paused > 20, "{paused} seeds with pauses");
+        assert!(with_params > 100, "{with_params} seeds with params");
     }
 
     #[test]

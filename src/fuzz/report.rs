@@ -94,6 +94,14 @@ pub struct Summary {
     /// Shards a merge expected but did not get.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_shards: Vec<String>,
+    /// Ctrl-C stopped the sweep (or, merged, one of its shards): only the
+    /// first `seeds_run` seeds (of the shard) ran, every one of them to the end.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub interrupted: bool,
+    /// The last seed that ran when interrupted: every seed of the sweep (or
+    /// shard) up to it ran, none after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ran_through: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,9 +147,13 @@ impl Summary {
     }
 
     /// The exit status the sweep promises: 0 no violation, 1 violations, 2
-    /// when the fuzzer generated a scenario the simulator refused.
+    /// when the fuzzer generated a scenario the simulator refused, 130 (as for
+    /// any program stopped by Ctrl-C) when interrupted, whatever it found: the
+    /// sweep did not finish.
     pub fn exit_code(&self) -> i32 {
-        if self.invalid_seeds > 0 {
+        if self.interrupted {
+            INTERRUPTED_EXIT
+        } else if self.invalid_seeds > 0 {
             2
         } else if self.violating_seeds > 0 {
             1
@@ -150,6 +162,9 @@ impl Summary {
         }
     }
 }
+
+/// The exit status of an interrupted sweep (128 + SIGINT, as shells report).
+pub const INTERRUPTED_EXIT: i32 = 130;
 
 /// How a problem about an invalid generated scenario starts.
 pub const INVALID: &str = "the generated scenario is invalid";
@@ -234,6 +249,22 @@ pub fn summary_text(r: &Summary) -> String {
         r.violating_seeds,
         r.unknown_seeds
     );
+    if r.interrupted {
+        let _ = match r.ran_through {
+            Some(last) => writeln!(
+                s,
+                "interrupted (Ctrl-C): every seed{} up to {last} ran, none after it",
+                r.shard
+                    .as_ref()
+                    .map_or(String::new(), |m| format!(" of shard {m}"))
+            ),
+            None if r.seeds_run == 0 => writeln!(s, "interrupted (Ctrl-C) before any seed ran"),
+            None => writeln!(
+                s,
+                "interrupted (Ctrl-C): some shards did not run all their seeds"
+            ),
+        };
+    }
     for (check, t) in &r.checks {
         let mut parts = Vec::new();
         if t.violated > 0 {
@@ -353,6 +384,12 @@ pub fn merge(reports: Vec<Vec<Record>>) -> Result<(Vec<Finding>, Summary), Strin
         reproduce: None,
         stopped_early: summaries.iter().any(|s| s.stopped_early),
         missing_shards,
+        interrupted: summaries.iter().any(|s| s.interrupted),
+        // One shard's prefix says nothing about the seeds of the others.
+        ran_through: match summaries.as_slice() {
+            [only] => only.ran_through,
+            _ => None,
+        },
         ..first.clone()
     };
     for f in &findings {
@@ -409,6 +446,8 @@ mod tests {
             reproduce: None,
             stopped_early: false,
             missing_shards: Vec::new(),
+            interrupted: false,
+            ran_through: None,
         };
         for f in findings {
             s.count(f);
@@ -458,6 +497,20 @@ mod tests {
                 .contains("different sweeps")
         );
         assert!(merge(vec![vec![Record::Finding(finding(1, "agreement"))]]).is_err());
+    }
+
+    #[test]
+    fn an_interrupted_shard_marks_the_merge_and_the_exit_status() {
+        let mut cut = summary(Some("1/2"), &[], 3);
+        cut.interrupted = true;
+        cut.ran_through = Some(4);
+        assert_eq!(cut.exit_code(), INTERRUPTED_EXIT);
+        assert!(summary_text(&cut).contains("every seed of shard 1/2 up to 4 ran"));
+        let whole = vec![Record::Summary(summary(Some("2/2"), &[], 5))];
+        let (_, merged) = merge(vec![vec![Record::Summary(cut)], whole]).unwrap();
+        assert!(merged.interrupted && merged.ran_through.is_none());
+        assert_eq!(merged.seeds_run, 8);
+        assert_eq!(merged.exit_code(), INTERRUPTED_EXIT);
     }
 
     #[test]

@@ -287,16 +287,24 @@ fn drop_every_filter(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpe
     })
 }
 
-/// Fault `i`; a crash goes with the restart that ends it.
+/// Fault `i`; a crash goes with the restart that ends it, a pause with its
+/// resume.
 fn drop_a_fault(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>> {
     let fault = spec.faults.get(i)?;
     let mut s = spec.clone();
-    if let Some(node) = &fault.crash {
+    let ender = |f: &crate::scenario::FaultSpec| {
+        if fault.crash.is_some() {
+            f.restart.clone()
+        } else {
+            f.resume.clone()
+        }
+    };
+    if let Some(node) = fault.crash.as_ref().or(fault.pause.as_ref()) {
         let restart = spec
             .faults
             .iter()
             .enumerate()
-            .filter(|(j, f)| *j != i && f.restart.as_ref() == Some(node) && f.at >= fault.at)
+            .filter(|(j, f)| *j != i && ender(f).as_ref() == Some(node) && f.at >= fault.at)
             .min_by_key(|(j, f)| (f.at, *j))
             .map(|(j, _)| j);
         if let Some(j) = restart {
@@ -527,7 +535,10 @@ fn drop_a_node(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSpec>> {
         }
     };
     s.faults.retain_mut(|f| {
-        if f.crash.as_ref().is_some_and(is) || f.restart.as_ref().is_some_and(is) {
+        if [&f.crash, &f.restart, &f.pause, &f.resume]
+            .iter()
+            .any(|n| n.as_ref().is_some_and(is))
+        {
             return false;
         }
         if let Some(groups) = &mut f.partition {

@@ -13,6 +13,7 @@
 //! without changing what the others draw.
 
 use crate::named::{NameRow, Named};
+use crate::protocol::ParamRange;
 use crate::rng::{DetRng, stream};
 use crate::scenario::DelaySpec;
 use std::fmt;
@@ -28,6 +29,9 @@ pub enum Part {
     CrashSchedule,
     Links,
     Filters,
+    Pauses,
+    Disk,
+    Params,
 }
 
 impl Part {
@@ -40,6 +44,9 @@ impl Part {
             Part::CrashSchedule => 4,
             Part::Links => 5,
             Part::Filters => 6,
+            Part::Pauses => 7,
+            Part::Disk => 8,
+            Part::Params => 9,
         };
         DetRng::new(seed, stream::SWARM + k)
     }
@@ -47,13 +54,9 @@ impl Part {
 
 /// A kind of fault the swarm can switch on.
 ///
-/// Hooks for kinds the engine cannot simulate yet — add an arm and its table
-/// row, draw its options in [`SwarmOptions::draw`] and its schedule in
-/// generate.rs; the compiler then names every `match` that must learn it:
-/// - `Pause`: a node stops taking steps for a while but keeps its memory (needs
-///   node pauses in the engine and a `pause`/`resume` fault in scenarios);
-/// - `DiskLatency`: a persist completes some ticks after it is issued (needs
-///   asynchronous disk writes in the engine and a scenario field for them).
+/// A new kind: an arm and its table row, its options drawn in
+/// [`SwarmOptions::draw`] (after every existing draw) and its schedule in
+/// generate.rs; the compiler then names every `match` that must learn it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FaultKind {
     Loss,
@@ -65,6 +68,8 @@ pub enum FaultKind {
     OneWayCut,
     Crash,
     CrashSeveral,
+    Pause,
+    DiskLatency,
 }
 
 impl Named for FaultKind {
@@ -114,6 +119,16 @@ impl Named for FaultKind {
             name: "crash-several",
             about: "several nodes crash at nearly the same time and restart one by one",
         },
+        NameRow {
+            value: FaultKind::Pause,
+            name: "pause",
+            about: "a node stops handling anything for a while, then resumes as if nothing happened",
+        },
+        NameRow {
+            value: FaultKind::DiskLatency,
+            name: "disk",
+            about: "durable writes take time (a crash loses those in flight), on every node or a few",
+        },
     ];
 }
 
@@ -127,7 +142,9 @@ impl FaultKind {
             | FaultKind::Reorder
             | FaultKind::Partition
             | FaultKind::PartialPartition
-            | FaultKind::OneWayCut => false,
+            | FaultKind::OneWayCut
+            | FaultKind::Pause
+            | FaultKind::DiskLatency => false,
         }
     }
 
@@ -141,7 +158,9 @@ impl FaultKind {
             | FaultKind::PartialPartition
             | FaultKind::OneWayCut
             | FaultKind::CrashSeveral => true,
-            FaultKind::Reorder | FaultKind::Crash => false,
+            FaultKind::Reorder | FaultKind::Crash | FaultKind::Pause | FaultKind::DiskLatency => {
+                false
+            }
         }
     }
 }
@@ -481,6 +500,23 @@ impl Crashes {
     }
 }
 
+/// Pauses: episodes, how long each lasts, which nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pauses {
+    pub episodes: u64,
+    /// Ticks, closed range.
+    pub duration: (u64, u64),
+    pub targets: CrashTargets,
+}
+
+/// Slow disks: every node's latency, and a few nodes slower still.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DiskLatency {
+    pub everywhere: DelaySpec,
+    pub slow_nodes: u64,
+    pub slow: DelaySpec,
+}
+
 /// Everything a seed decides before its schedule. `None` means off.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SwarmOptions {
@@ -505,6 +541,11 @@ pub struct SwarmOptions {
     pub one_way_cut: Option<Episodes>,
     pub crash: Option<Crashes>,
     pub crash_several: Option<Crashes>,
+    pub pause: Option<Pauses>,
+    pub disk: Option<DiskLatency>,
+    /// Protocol parameters drawn from the protocol's ranges (the others keep
+    /// their defaults).
+    pub params: Vec<(&'static str, u64)>,
 }
 
 /// Node counts drawn when `--nodes` is not given.
@@ -517,6 +558,7 @@ impl SwarmOptions {
     pub fn draw(
         seed: u64,
         roles: &[&'static str],
+        ranges: &[ParamRange],
         nodes: Option<usize>,
         allowed: FaultSet,
     ) -> SwarmOptions {
@@ -600,6 +642,31 @@ impl SwarmOptions {
         let several_on = drawn(r, FaultKind::CrashSeveral);
         let episodes = r.between(1, most.div_ceil(2));
         let several = Crashes::draw(r, episodes, roles.len());
+        let pause_on = drawn(r, FaultKind::Pause);
+        let pause = Pauses {
+            episodes: r.between(1, most),
+            // Shorter than a timeout, about one, or far longer.
+            duration: [(5, 50), (50, 300), (300, 1500)][r.below(3) as usize],
+            targets: CrashTargets::draw(r, roles.len()),
+        };
+        let disk_on = drawn(r, FaultKind::DiskLatency);
+        let disk = {
+            let lo = r.between(1, 10);
+            let everywhere = if r.below(3) == 0 {
+                DelaySpec::Fixed(0)
+            } else {
+                DelaySpec::Uniform([lo, lo + r.between(0, 30)])
+            };
+            // Instant disks everywhere else: at least one slow one.
+            let slow_nodes = r
+                .between(0, 2)
+                .max((everywhere == DelaySpec::Fixed(0)) as u64);
+            DiskLatency {
+                everywhere,
+                slow_nodes,
+                slow: DelaySpec::Uniform([20, [50, 100, 300][r.below(3) as usize]]),
+            }
+        };
         // Faults between nodes need two of them.
         let many = nodes >= 2;
         let mut on = FaultSet::NONE;
@@ -613,6 +680,8 @@ impl SwarmOptions {
             (FaultKind::OneWayCut, cut_on),
             (FaultKind::Crash, crash_on),
             (FaultKind::CrashSeveral, several_on),
+            (FaultKind::Pause, pause_on),
+            (FaultKind::DiskLatency, disk_on),
         ] {
             if is_on {
                 on.insert(kind);
@@ -634,6 +703,16 @@ impl SwarmOptions {
             }
         }
         let on = |kind: FaultKind| on.contains(kind) && (many || !kind.needs_two_nodes());
+        // Protocol parameters, from a stream of their own: each left at its
+        // default or drawn from its range.
+        let r = &mut Part::Params.rng(seed);
+        let params = ranges
+            .iter()
+            .filter_map(|p| {
+                let value = p.values[r.below(p.values.len() as u64) as usize];
+                (r.below(2) == 0).then_some((p.name, value))
+            })
+            .collect();
         SwarmOptions {
             roles: roles.to_vec(),
             nodes,
@@ -651,6 +730,9 @@ impl SwarmOptions {
             one_way_cut: on(FaultKind::OneWayCut).then_some(cut),
             crash: on(FaultKind::Crash).then_some(crash),
             crash_several: on(FaultKind::CrashSeveral).then_some(several),
+            pause: on(FaultKind::Pause).then_some(pause),
+            disk: on(FaultKind::DiskLatency).then_some(disk),
+            params,
         }
     }
 
@@ -677,6 +759,8 @@ impl SwarmOptions {
             FaultKind::OneWayCut => self.one_way_cut.is_some(),
             FaultKind::Crash => self.crash.is_some(),
             FaultKind::CrashSeveral => self.crash_several.is_some(),
+            FaultKind::Pause => self.pause.is_some(),
+            FaultKind::DiskLatency => self.disk.is_some(),
         }
     }
 
@@ -750,6 +834,31 @@ impl SwarmOptions {
                     self.describe_crashes(&self.crash_several?)
                 )
             }
+            FaultKind::Pause => {
+                let p = self.pause?;
+                format!(
+                    "pause ×{} of {} ({}-{} ticks)",
+                    p.episodes,
+                    p.targets.describe(&self.roles),
+                    p.duration.0,
+                    p.duration.1
+                )
+            }
+            FaultKind::DiskLatency => {
+                let d = self.disk?;
+                let mut parts = Vec::new();
+                if d.everywhere != DelaySpec::Fixed(0) {
+                    parts.push(delay_text(d.everywhere));
+                }
+                if d.slow_nodes > 0 {
+                    parts.push(format!(
+                        "{} slow disks {}",
+                        d.slow_nodes,
+                        delay_text(d.slow)
+                    ));
+                }
+                format!("disk {}", parts.join(" +"))
+            }
         })
     }
 }
@@ -758,22 +867,36 @@ fn pick<T: Named>(rng: &mut DetRng) -> T {
     T::TABLE[rng.below(T::TABLE.len() as u64) as usize].value
 }
 
-/// One line: `nodes 5 mixed, storm, horizon 1000 + 300, delay [3, 25]; loss 5%, crash ×2 (blip outages)`.
+fn delay_text(delay: DelaySpec) -> String {
+    match delay {
+        DelaySpec::Fixed(t) => format!("{t}"),
+        DelaySpec::Uniform([lo, hi]) => format!("[{lo}, {hi}]"),
+    }
+}
+
+/// One line: `nodes 5 mixed, storm, horizon 1000 + 300, delay [3, 25], params
+/// timeout=60; loss 5%, crash ×2 (blip outages)`.
 impl fmt::Display for SwarmOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let delay = match self.delay {
-            DelaySpec::Fixed(t) => format!("{t}"),
-            DelaySpec::Uniform([lo, hi]) => format!("[{lo}, {hi}]"),
-        };
         write!(
             f,
-            "nodes {} {}, {}, horizon {} + {}, delay {delay}; ",
+            "nodes {} {}, {}, horizon {} + {}, delay {}",
             self.nodes,
             self.layout.name(),
             self.weather.name(),
             self.horizon,
-            self.settle
+            self.settle,
+            delay_text(self.delay)
         )?;
+        if !self.params.is_empty() {
+            let params: Vec<String> = self
+                .params
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            write!(f, ", params {}", params.join(" "))?;
+        }
+        f.write_str("; ")?;
         let parts: Vec<String> = FaultKind::TABLE
             .iter()
             .filter_map(|r| self.describe(r.value))
@@ -820,11 +943,14 @@ mod tests {
     #[test]
     fn options_are_a_function_of_the_seed() {
         for seed in 0..200 {
-            let a = SwarmOptions::draw(seed, ROLES, None, FaultSet::all());
-            assert_eq!(a, SwarmOptions::draw(seed, ROLES, None, FaultSet::all()));
+            let a = SwarmOptions::draw(seed, ROLES, &[], None, FaultSet::all());
+            assert_eq!(
+                a,
+                SwarmOptions::draw(seed, ROLES, &[], None, FaultSet::all())
+            );
             assert_eq!(
                 a.to_string(),
-                SwarmOptions::draw(seed, ROLES, None, FaultSet::all()).to_string()
+                SwarmOptions::draw(seed, ROLES, &[], None, FaultSet::all()).to_string()
             );
         }
     }
@@ -835,8 +961,8 @@ mod tests {
         let mut calm = 0;
         let mut storms = 0;
         for seed in 0..500 {
-            let all = SwarmOptions::draw(seed, ROLES, Some(5), FaultSet::all());
-            let narrow = SwarmOptions::draw(seed, ROLES, Some(5), crash);
+            let all = SwarmOptions::draw(seed, ROLES, &[], Some(5), FaultSet::all());
+            let narrow = SwarmOptions::draw(seed, ROLES, &[], Some(5), crash);
             assert!(narrow.kinds().kinds().all(|k| k == FaultKind::Crash));
             if all.weather != Weather::Squall {
                 assert_eq!(narrow.crash, all.crash);

@@ -7,7 +7,10 @@
 //! earlier seeds are done. Output therefore does not depend on the number of
 //! jobs or on thread timing. A worker writes a failing seed's scenario file
 //! (and its shrunk file) the moment it finds it, so an interrupted sweep
-//! leaves every failure found so far on disk. A seed that panics (in the
+//! leaves every failure found so far on disk. On Ctrl-C
+//! ([`crate::interrupt`]) workers take no new seed and finish the ones they
+//! hold, so the seeds that ran are exactly a prefix of the sweep's (or shard's)
+//! seeds, every one reported, and the summary says where it stopped. A seed that panics (in the
 //! protocol, the engine or a checker) is a finding too, not the end of the
 //! sweep.
 
@@ -19,6 +22,7 @@ use super::report::{CheckLine, Finding, INVALID, ShrunkScenario, Summary};
 use super::shard::Shard;
 use super::shrink::shrink;
 use crate::check::{CheckReport, CheckVerdict};
+use crate::interrupt;
 use crate::named::Named;
 use crate::scenario::{Scenario, ScenarioSpec};
 use std::collections::BTreeMap;
@@ -115,6 +119,8 @@ impl SweepPlan {
             reproduce: None,
             stopped_early: false,
             missing_shards: Vec::new(),
+            interrupted: false,
+            ran_through: None,
         }
     }
 
@@ -162,6 +168,11 @@ pub fn sweep(
             let (next, last, seeds) = (&next, &last, &seeds);
             scope.spawn(move |_| {
                 loop {
+                    // Ctrl-C: take no new seed; the one in hand runs to its
+                    // end, files and all.
+                    if interrupt::requested() {
+                        break;
+                    }
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     if k >= total || k > last.load(Ordering::Relaxed) {
                         break;
@@ -212,6 +223,16 @@ pub fn sweep(
         // Results beyond a gap left by the stop.
         for (_, result) in pending {
             discarded.extend(result.created);
+        }
+        // Every seed a worker took ran to its end, so the seeds that ran are a
+        // prefix of the shard's: all of them unless Ctrl-C stopped the workers.
+        let wanted = match last.load(Ordering::Relaxed) {
+            usize::MAX => total,
+            stop => stop + 1,
+        };
+        if next_out < wanted {
+            summary.interrupted = true;
+            summary.ran_through = next_out.checked_sub(1).map(|k| seeds[k]);
         }
     });
     // Seeds past the stop ran only because workers were ahead; their files go,

@@ -36,8 +36,8 @@ use crate::ids::{NodeId, RequestId};
 use crate::named::{NameRow, Named};
 use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::{
-    Ctx, DurableState, FieldValue, Meaning, Message, NodeView, OutcomeWord, Protocol, RoleRow,
-    Serves, Setup,
+    Ctx, DurableState, FieldValue, Meaning, Message, NodeView, OutcomeWord, ParamRange, Protocol,
+    RoleRow, Serves, Setup,
 };
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
@@ -423,6 +423,20 @@ impl Protocol for BasicPaxos {
     ];
     const DEFAULT_ROLES: &'static [Role] = &[Role::Proposer, Role::Acceptor, Role::Learner];
     type Params = Params;
+    const PARAM_RANGES: &'static [ParamRange] = &[
+        ParamRange {
+            name: "timeout",
+            values: &[30, 60, 100, 200, 400],
+        },
+        ParamRange {
+            name: "retry_delay",
+            values: &[0, 10, 50],
+        },
+        ParamRange {
+            name: "backoff",
+            values: &[10, 50, 100, 300],
+        },
+    ];
     const CHECKS: &'static [CheckKind] = &[CheckKind::Agreement, CheckKind::Validity];
     const OUTCOMES: &'static [OutcomeWord] = &[OutcomeWord::Chosen, OutcomeWord::Livelock];
     const SERVES: Serves = Serves::Proposals;

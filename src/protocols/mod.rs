@@ -219,6 +219,8 @@ pub struct ProtocolInfo {
     pub message_kinds: Vec<&'static str>,
     /// What each message kind means, for narration, in table order.
     pub message_meanings: Vec<(&'static str, Meaning)>,
+    /// `params` a fuzz sweep may vary.
+    pub param_ranges: &'static [crate::protocol::ParamRange],
 }
 
 impl ProtocolInfo {
@@ -244,6 +246,7 @@ impl ProtocolInfo {
                 .iter()
                 .map(|r| (r.name, P::Msg::meaning(r.value)))
                 .collect(),
+            param_ranges: P::PARAM_RANGES,
         }
     }
 

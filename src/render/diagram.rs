@@ -391,6 +391,12 @@ impl Diagram {
             RecordedEvent::Restart { node } => {
                 self.mark(t, node, format!("↻ {node} restarts"), Style::Failure)
             }
+            RecordedEvent::Pause { node } => {
+                self.mark(t, node, format!("‖ {node} pauses"), Style::Failure)
+            }
+            RecordedEvent::Resume { node } => {
+                self.mark(t, node, format!("▷ {node} resumes"), Style::Failure)
+            }
             RecordedEvent::Partition { groups } => {
                 let g: Vec<String> = groups.iter().map(|g| g.join(" ")).collect();
                 let text = format!("partition {{{}}}", g.join("} | {"));

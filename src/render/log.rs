@@ -86,6 +86,8 @@ pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, 
         },
         Event::Crash { node } => format!("{node:<4} ☠ crashes"),
         Event::Restart { node } => format!("{node:<4} ↻ restarts from its disk"),
+        Event::Pause { node } => format!("{node:<4} ⏸ pauses (handles nothing until it resumes)"),
+        Event::Resume { node } => format!("{node:<4} ▶ resumes, handling what waited"),
         Event::Partition { groups } => {
             let g: Vec<String> = groups
                 .iter()

@@ -314,6 +314,14 @@ impl Narrator {
                 format!("{node} crashes: it loses everything not on its disk"),
                 format!("{node} 宕机：磁盘之外的状态全部丢失"),
             ),
+            RecordedEvent::Pause { node } => self.say(
+                format!("{node} pauses: it handles nothing, but forgets nothing, until it resumes"),
+                format!("{node} 暂停：在恢复之前不处理任何事件，但也不丢失任何状态"),
+            ),
+            RecordedEvent::Resume { node } => self.say(
+                format!("{node} resumes and handles what arrived meanwhile, in arrival order, as if no time had passed"),
+                format!("{node} 恢复运行，按到达顺序处理暂停期间到达的一切，仿佛时间没有流逝"),
+            ),
             RecordedEvent::Restart { node } => self.say(
                 format!("{node} restarts and rebuilds itself from its disk alone"),
                 format!("{node} 重启，仅凭磁盘上的内容恢复自己"),
