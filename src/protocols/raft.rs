@@ -133,6 +133,10 @@ pub struct Params {
     /// At most this many entries in one AppendEntries.
     #[serde(default = "default_batch")]
     pub batch: u64,
+    /// Per-node election timeout ranges, by node name, replacing
+    /// `election_timeout` for those nodes (a story can say who times out first).
+    #[serde(default)]
+    pub election_timeouts: BTreeMap<String, [u64; 2]>,
 }
 
 fn default_heartbeat() -> u64 {
@@ -155,7 +159,11 @@ fn default_batch() -> u64 {
 pub struct Config {
     pub variant: Variant,
     pub heartbeat: u64,
+    /// The smallest election timeout of any node (the lease of PreVote and
+    /// CheckQuorum).
     pub election_timeout: (u64, u64),
+    /// Per node, by id: its election timeout range.
+    pub timeouts: Vec<(u64, u64)>,
     pub prevote: bool,
     pub check_quorum: bool,
     pub fast_backup: bool,
@@ -496,30 +504,43 @@ impl Protocol for Raft {
         if p.heartbeat == 0 {
             return Err(setup.error("params.heartbeat", "heartbeat must be > 0"));
         }
-        let [lo, hi] = p.election_timeout;
-        if lo == 0 || hi < lo {
-            return Err(setup.error(
-                "params.election_timeout",
-                format!("expected [lo, hi] with 0 < lo <= hi, found [{lo}, {hi}]"),
-            ));
+        let range = |path: String, [lo, hi]: [u64; 2]| {
+            if lo == 0 || hi < lo {
+                return Err(setup.error(
+                    path,
+                    format!("expected [lo, hi] with 0 < lo <= hi, found [{lo}, {hi}]"),
+                ));
+            }
+            if p.heartbeat >= lo {
+                return Err(setup.error(
+                    path,
+                    format!(
+                        "the heartbeat ({}) must be shorter than the election timeout ({lo}), \
+                         or followers time out between heartbeats",
+                        p.heartbeat
+                    ),
+                ));
+            }
+            Ok((lo, hi))
+        };
+        let (lo, hi) = range("params.election_timeout".into(), p.election_timeout)?;
+        let mut timeouts = vec![(lo, hi); setup.cluster.len()];
+        for (name, r) in &p.election_timeouts {
+            let path = format!("params.election_timeouts.{name}");
+            let Some(node) = setup.cluster.id(name) else {
+                return Err(setup.error(path, format!("no node named {name:?}")));
+            };
+            timeouts[node.index()] = range(path, *r)?;
         }
-        if p.heartbeat >= lo {
-            return Err(setup.error(
-                "params.heartbeat",
-                format!(
-                    "heartbeat ({}) must be shorter than the election timeout ({lo}), or \
-                     followers time out between heartbeats",
-                    p.heartbeat
-                ),
-            ));
-        }
+        let shortest = timeouts.iter().map(|t| t.0).min().unwrap_or(lo);
         if p.batch == 0 {
             return Err(setup.error("params.batch", "batch must be > 0"));
         }
         Ok(Config {
             variant: setup.variant,
             heartbeat: p.heartbeat,
-            election_timeout: (lo, hi),
+            election_timeout: (shortest, hi),
+            timeouts,
             prevote: p.prevote,
             check_quorum: p.check_quorum,
             fast_backup: p.fast_backup,
@@ -556,12 +577,16 @@ impl Protocol for Raft {
             return;
         };
         let RoleState::Leader(_) = &self.role else {
-            let leader = match &self.role {
-                RoleState::Follower { leader } => *leader,
-                _ => None,
-            };
-            let reason = format!("not the leader of term {}", self.term);
-            ctx.reply(request.id, fail(&reason, leader));
+            // A server that knows the leader points there; one that does not
+            // (an election is on) stays silent, and the client retries
+            // elsewhere after its timeout rather than giving up.
+            if let RoleState::Follower {
+                leader: Some(leader),
+            } = self.role
+            {
+                let reason = format!("not the leader of term {}", self.term);
+                ctx.reply(request.id, fail(&reason, Some(leader)));
+            }
             return;
         };
         if input.action.is_read() && self.config.variant == Variant::StaleRead {
@@ -783,7 +808,7 @@ impl Raft {
     }
 
     fn reset_election_timer(&self, ctx: &mut Ctx<Self>) {
-        let (lo, hi) = self.config.election_timeout;
+        let (lo, hi) = self.config.timeouts[self.me.index()];
         let after = ctx.rng().between(lo, hi);
         ctx.set_timer(Timer::Election, after);
     }
@@ -977,8 +1002,8 @@ impl Raft {
 
     /// Leaders: "Upon election: send initial empty AppendEntries RPCs
     /// (heartbeat) to each server"; nextIndex starts after the leader's last
-    /// entry, matchIndex at 0. The term's no-op (§8) is appended first, so it
-    /// goes out at once and commits the earlier terms' entries with it.
+    /// entry, matchIndex at 0. Then the term's no-op (§8) is appended and
+    /// sent: once it commits, so do the earlier terms' entries before it.
     fn become_leader(&mut self, ctx: &mut Ctx<Self>) {
         ctx.note(Fact::Leading { epoch: self.term.0 });
         ctx.cancel_timer(Timer::Election);
@@ -991,6 +1016,9 @@ impl Raft {
             waiters: Waiters::new(),
             heard: BTreeSet::new(),
         }));
+        // The initial heartbeats claim the term at once; they also learn who
+        // already matches the leader's log up to its end.
+        self.broadcast_append(ctx);
         let write = self.log.append(Entry {
             epoch: self.term,
             command: Command::Nop,
@@ -1001,7 +1029,7 @@ impl Raft {
         if self.config.check_quorum {
             ctx.set_timer(Timer::CheckQuorum, self.config.election_timeout.0);
         }
-        self.broadcast_append(ctx);
+        self.replicate(ctx);
     }
 
     // --- Log replication (§5.3) ------------------------------------------------
