@@ -529,6 +529,9 @@ const BUG_VARIANTS: &[(&str, &str, CheckKind)] = &[
     ("basic-paxos", "forget-promise", CheckKind::Agreement),
     ("basic-paxos", "own-value", CheckKind::Agreement),
     ("primary-backup", "async", CheckKind::LogSafety),
+    ("raft", "stale-read", CheckKind::Ghost),
+    ("raft", "vote-any-log", CheckKind::LogSafety),
+    ("raft", "keep-conflict", CheckKind::LogSafety),
 ];
 
 const CANARY_SEEDS: u64 = 2000;
