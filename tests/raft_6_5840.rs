@@ -89,7 +89,7 @@ impl Lab {
             "faults": self.faults,
             "workload": {
                 "model": "append",
-                "clients": 4,
+                "clients": 8,
                 "timeout": 1000,
                 "retries": 20,
                 "delay": 1,
@@ -369,7 +369,8 @@ fn test_many_elections_3a() {
 /// The lab's `one(cmd, n)`: a command started at `at` is applied by at least
 /// `n` servers within 10 s.
 fn one(lab: &mut Lab, at: u64, server: usize, n: usize) -> (i64, u64) {
-    let value = lab.start(at, 0, server);
+    // The last client is the tester's own; the others carry background load.
+    let value = lab.start(at, 7, server);
     let deadline = at + 10_000;
     let out = lab.run(deadline);
     let done = (at..=deadline)
