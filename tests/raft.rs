@@ -287,3 +287,69 @@ fn keep_conflict_applies_a_stale_entry_in_figure_8() {
     let (_, report) = run_edited("figure-8", with_variant("keep-conflict"));
     assert!(violated(&report, "log-safety"));
 }
+
+/// Per follower: the distinct `prev` indices at which it refused the leader
+/// (one AppendEntries round each), from the trace.
+fn refused_rounds(scenario: &Scenario) -> std::collections::BTreeMap<String, usize> {
+    let buf = parliament::trace::SharedBuffer::new();
+    let out = TraceOutput::new().to_writer(Box::new(buf.clone()));
+    run(scenario, out).unwrap();
+    let mut refused: std::collections::BTreeMap<String, std::collections::BTreeSet<u64>> =
+        Default::default();
+    for line in buf.text().lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["kind"] != "send" {
+            continue;
+        }
+        if let Some(prev) = v["msg"]["append_reply"]["result"]["Err"]["prev"].as_u64() {
+            let from = v["from"].as_str().unwrap().to_string();
+            refused.entry(from).or_default().insert(prev);
+        }
+    }
+    refused.into_iter().map(|(k, v)| (k, v.len())).collect()
+}
+
+#[test]
+fn figure_7_every_follower_converges_and_fast_backup_saves_rounds() {
+    let (scenario, report) = run_as_is("figure-7");
+    let leaders = leaders(&scenario, &report);
+    assert_eq!(leaders, vec![(110, "S1".to_string(), 8)]);
+    // Every server ends applying the leader's log: terms by index.
+    let want = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 8];
+    for server in ["S1", "Sa", "Sb", "Sc", "Sd", "Se", "Sf"] {
+        let terms: Vec<u64> = applied(&scenario, &report)
+            .into_iter()
+            .filter(|a| a.1 == server)
+            .map(|a| a.3)
+            .collect();
+        assert_eq!(terms, want, "{server}");
+    }
+    assert!(all_safety_holds(&report));
+    let fast = refused_rounds(&scenario);
+    let (slow_scenario, slow) =
+        run_edited("figure-7", |j| j["params"]["fast_backup"] = false.into());
+    assert!(all_safety_holds(&slow));
+    let slow = refused_rounds(&slow_scenario);
+    eprintln!("figure-7 refused rounds: fast backup {fast:?}, one by one {slow:?}");
+    assert_eq!(fast.get("Sf"), Some(&2));
+    assert_eq!(fast.get("Sb"), Some(&1));
+    assert_eq!(slow.get("Sf"), Some(&7));
+    assert_eq!(slow.get("Sb"), Some(&6));
+    assert!(fast.get("Sc").is_none() && fast.get("Sd").is_none());
+}
+
+#[test]
+fn a_preloaded_log_is_validated_with_its_path() {
+    let text = std::fs::read_to_string(path("figure-7")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["durable"]["Sb"]["log"] = serde_json::json!([1, 3, 2]);
+    let e = Scenario::parse(&json.to_string(), "f7").unwrap_err();
+    assert_eq!(e.path, "durable.Sb.log[2]", "{e}");
+    json["durable"]["Sb"] = serde_json::json!({"term": 2, "log": [1, 3]});
+    let e = Scenario::parse(&json.to_string(), "f7").unwrap_err();
+    assert_eq!(e.path, "durable.Sb.term", "{e}");
+    json["durable"]["Sx"] = serde_json::json!({"term": 2});
+    json["durable"]["Sb"] = serde_json::json!({"term": 4});
+    let e = Scenario::parse(&json.to_string(), "f7").unwrap_err();
+    assert_eq!(e.path, "durable.Sx", "{e}");
+}

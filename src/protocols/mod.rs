@@ -125,6 +125,19 @@ impl ProtocolConfig {
         }
     }
 
+    /// Checks a preloaded durable state (a scenario's `durable` entry):
+    /// `Err((path below the entry, message))` when the protocol refuses it.
+    pub fn preload(&self, value: &serde_json::Value) -> Result<(), (String, String)> {
+        struct Preload<'a>(&'a serde_json::Value);
+        impl ConfigVisitor for Preload<'_> {
+            type Output = Result<(), (String, String)>;
+            fn visit<P: Protocol>(self, config: &P::Config) -> Self::Output {
+                P::preload(config, self.0).map(|_| ())
+            }
+        }
+        self.visit(Preload(value))
+    }
+
     /// How many acceptances make a value chosen (consensus protocols).
     pub fn chosen_quorum(&self) -> Option<usize> {
         struct Quorum;

@@ -469,6 +469,10 @@ struct Leading {
     start: LogIndex,
     next: BTreeMap<NodeId, LogIndex>,
     matched: BTreeMap<NodeId, LogIndex>,
+    /// Followers being probed after a refusal: the index the leader resent
+    /// from. A refusal of something sent before (prev at or above it) is
+    /// stale; an acknowledgement reaching it ends the probe.
+    probing: BTreeMap<NodeId, LogIndex>,
     waiters: Waiters,
     /// Followers heard from since the last CheckQuorum round.
     heard: BTreeSet<NodeId>,
@@ -551,6 +555,56 @@ impl Protocol for Raft {
 
     fn chosen_quorum(_: &Config) -> Option<usize> {
         None
+    }
+
+    /// `{"term": T, "log": [t1, t2, ...]}`: a server's current term and the
+    /// terms of its log entries from index 1 (each a no-op), as the paper's
+    /// figures draw logs. Terms in a log never decrease, and a server's term
+    /// is at least its last entry's.
+    fn preload(_: &Config, value: &serde_json::Value) -> Result<Disk, (String, String)> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Preload {
+            term: u64,
+            #[serde(default)]
+            log: Vec<u64>,
+        }
+        let preload: Preload = serde_json::from_value(value.clone()).map_err(|e| {
+            (
+                String::new(),
+                format!("expected {{\"term\": T, \"log\": [terms]}}: {e}"),
+            )
+        })?;
+        let mut disk = Disk {
+            term: Epoch(preload.term),
+            voted_for: None,
+            log: Log::new(),
+        };
+        let mut last = 0;
+        for (i, &term) in preload.log.iter().enumerate() {
+            let at = format!(".log[{i}]");
+            if term == 0 || term < last {
+                return Err((
+                    at,
+                    format!("entry terms start at 1 and never decrease; found {term} after {last}"),
+                ));
+            }
+            last = term;
+            disk.log.apply(&LogWrite::Append(vec![Entry {
+                epoch: Epoch(term),
+                command: Command::Nop,
+            }]));
+        }
+        if preload.term < last {
+            return Err((
+                ".term".to_string(),
+                format!(
+                    "a server's term ({}) is at least its last entry's ({last})",
+                    preload.term
+                ),
+            ));
+        }
+        Ok(disk)
     }
 
     fn on_recover(config: &Config, me: NodeId, disk: &Disk, ctx: &mut Ctx<Self>) -> Self {
@@ -703,6 +757,12 @@ impl Protocol for Raft {
             }
             // Leaders: "repeat during idle periods to prevent election timeouts".
             (Timer::Heartbeat, RoleState::Leader(_)) => {
+                // A probe whose answer was lost is sent again.
+                if let RoleState::Leader(leading) = &mut self.role {
+                    for (&follower, &from) in &leading.probing {
+                        leading.next.insert(follower, from);
+                    }
+                }
                 self.broadcast_append(ctx);
                 ctx.set_timer(Timer::Heartbeat, self.config.heartbeat);
             }
@@ -1013,6 +1073,7 @@ impl Raft {
             start: last.next(),
             next: others.iter().map(|&n| (n, last.next())).collect(),
             matched: others.iter().map(|&n| (n, LogIndex::ZERO)).collect(),
+            probing: BTreeMap::new(),
             waiters: Waiters::new(),
             heard: BTreeSet::new(),
         }));
@@ -1290,6 +1351,13 @@ impl Raft {
         leading.heard.insert(from);
         match result {
             Ok(matched) => {
+                if leading
+                    .probing
+                    .get(&from)
+                    .is_some_and(|&p| matched.next() >= p)
+                {
+                    leading.probing.remove(&from);
+                }
                 let known = leading.matched.entry(from).or_default();
                 *known = (*known).max(matched);
                 let next = leading.next.entry(from).or_default();
@@ -1305,9 +1373,16 @@ impl Raft {
             }
             Err(refusal) => {
                 let back_to = back_to.unwrap_or(refusal.prev).max(LogIndex::FIRST);
-                // Only a refusal of what was last sent moves nextIndex back.
-                if leading.next[&from] > back_to && refusal.prev >= leading.matched[&from] {
+                // A refusal of something sent before the last back-off, or
+                // below what the follower is known to match, is stale.
+                let stale = leading
+                    .probing
+                    .get(&from)
+                    .is_some_and(|&p| refusal.prev >= p)
+                    || refusal.prev < leading.matched[&from];
+                if !stale {
                     leading.next.insert(from, back_to);
+                    leading.probing.insert(from, back_to);
                     self.send_append(ctx, from);
                 }
             }
