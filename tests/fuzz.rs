@@ -529,7 +529,7 @@ const BUG_VARIANTS: &[(&str, &str, CheckKind)] = &[
     ("basic-paxos", "forget-promise", CheckKind::Agreement),
     ("basic-paxos", "own-value", CheckKind::Agreement),
     ("primary-backup", "async", CheckKind::LogSafety),
-    ("raft", "stale-read", CheckKind::Ghost),
+    ("raft", "stale-read", CheckKind::Linearizability),
     ("raft", "vote-any-log", CheckKind::LogSafety),
     ("raft", "keep-conflict", CheckKind::LogSafety),
 ];
