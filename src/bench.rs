@@ -195,6 +195,65 @@ pub mod engine {
         )
     }
 
+    /// Raft, 5 servers, 20 clients, no faults: (name, events). The run is
+    /// timed without checks; then its history and facts are judged once by
+    /// every check Raft lists, and that time is a note.
+    pub const RAFT: &[(&str, u64)] = &[("engine/raft-append-5x20-1e6", 1_000_000)];
+
+    fn raft_scenario(events: u64) -> String {
+        format!(
+            r#"{{"name": "bench-raft", "protocol": "raft", "seed": 1, "nodes": {{"servers": 5}},
+                "network": {{"delay": {{"uniform": [1, 5]}}}},
+                "workload": {{"model": "append", "clients": 20, "timeout": 200, "retries": 3,
+                              "generate": {{"keys": 100, "reads": 0.5, "think": [0, 5],
+                                           "stop": 1000000000000}}}},
+                "limits": {{"time": 1000000000000, "events": {events}}}}}"#
+        )
+    }
+
+    fn raft_cases(runs: usize) -> Vec<BenchResult> {
+        RAFT.iter()
+            .map(|&(name, events)| {
+                let text = raft_scenario(events);
+                let scenario = Scenario::parse(&text, name).expect("bench scenarios are valid");
+                let mut samples = Vec::with_capacity(runs);
+                let mut last = None;
+                for _ in 0..runs.max(1) {
+                    let start = Instant::now();
+                    let (record, _) = crate::run::simulate(&scenario, TraceOutput::new());
+                    samples.push(start.elapsed().as_secs_f64());
+                    last = Some(record);
+                }
+                let record = last.expect("at least one run");
+                let done = record.stats.events;
+                let mut result = BenchResult::from_samples(name, done, samples);
+                result.notes.push(format!(
+                    "{:.0} ns/event",
+                    result.seconds * 1e9 / done.max(1) as f64
+                ));
+                let start = Instant::now();
+                let report = crate::judge::judge(&scenario, record, None);
+                let verdicts: Vec<String> = report
+                    .checks
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} {}",
+                            crate::named::Named::name(c.check),
+                            c.verdict.as_str()
+                        )
+                    })
+                    .collect();
+                result.notes.push(format!(
+                    "full check of the history: {:.2} s ({})",
+                    start.elapsed().as_secs_f64(),
+                    verdicts.join(", ")
+                ));
+                result
+            })
+            .collect()
+    }
+
     pub fn cases(runs: usize) -> Vec<BenchResult> {
         let mut results = basic_cases(runs);
         for &(name, model, events) in REPLICATED {
@@ -216,6 +275,7 @@ pub mod engine {
             results.push(result);
         }
         results.extend(multi_paxos_cases(runs));
+        results.extend(raft_cases(runs));
         results
     }
 

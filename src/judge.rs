@@ -202,6 +202,7 @@ fn run_check(
             None => unknown("the run has no client history"),
         },
         CheckKind::LogSafety => log_safety(record, &name),
+        CheckKind::ElectionSafety => crate::check::election::election_safety(&record.facts, &name),
         CheckKind::Ghost => match &record.history {
             Some(history) => ghost(record, history),
             None => unknown("the run has no client history"),

@@ -178,6 +178,21 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     /// judged by `agreement` and `validity`.
     fn chosen_quorum(config: &Self::Config) -> Option<usize>;
 
+    /// The durable state a scenario's `durable` section gives a node to boot
+    /// from, in the protocol's own form; `Err((path below the entry,
+    /// message))` when it is malformed or not a state the protocol could
+    /// have reached. By default a protocol takes none.
+    fn preload(
+        config: &Self::Config,
+        value: &serde_json::Value,
+    ) -> Result<Self::Durable, (String, String)> {
+        let _ = (config, value);
+        Err((
+            String::new(),
+            "this protocol takes no preloaded durable state".to_string(),
+        ))
+    }
+
     /// Boots a node from what its disk holds (empty on first start).
     fn on_recover(
         config: &Self::Config,

@@ -86,6 +86,11 @@ pub struct ScenarioSpec {
     pub checks: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<ExpectSpec>,
+    /// Durable state a node starts with instead of an empty disk, by node
+    /// name, in the protocol's own form (a teacher's "this server's log is
+    /// …"); each protocol validates its own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub durable: BTreeMap<String, serde_json::Value>,
 }
 
 /// Nodes: a full list, or counts per role (the protocol's role names in the
@@ -333,6 +338,7 @@ impl ScenarioSpec {
             limits: LimitsSpec::default(),
             checks: Vec::new(),
             expect: None,
+            durable: BTreeMap::new(),
         }
     }
 }
@@ -367,6 +373,9 @@ pub struct Scenario {
     pub event_limit: u64,
     pub checks: Vec<CheckKind>,
     pub expect: Option<ExpectSpec>,
+    /// Per node (by id): the durable state it boots from, validated by the
+    /// protocol (`None`: an empty disk).
+    pub durable: Vec<Option<serde_json::Value>>,
 }
 // ---------------------------------------------------------------------------
 // Loading.
@@ -887,6 +896,19 @@ impl Scenario {
         })?;
         spec.variant = Some(configured.variant.to_string());
 
+        // Preloaded disks, checked by the protocol against its configuration.
+        let mut durable = vec![None; cluster.len()];
+        for (name, value) in &spec.durable {
+            let path = format!("durable.{name}");
+            let Some(id) = cluster.id(name) else {
+                return err(&path, format!("no node named {name:?}"));
+            };
+            if let Err((at, message)) = configured.config.preload(value) {
+                return err(&format!("{path}{at}"), message);
+            }
+            durable[id.index()] = Some(value.clone());
+        }
+
         Ok(Scenario {
             source: source.to_string(),
             protocol,
@@ -906,6 +928,7 @@ impl Scenario {
             event_limit,
             checks,
             expect: spec.expect.clone(),
+            durable,
             spec,
         })
     }

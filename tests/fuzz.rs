@@ -608,6 +608,9 @@ const BUG_VARIANTS: &[(&str, &str, CheckKind)] = &[
     ("multi-paxos", "small-quorum", CheckKind::LogSafety),
     // Needs slow disks (the swarm's `disk` kind) and a crash in between.
     ("primary-backup", "ack-before-persist", CheckKind::LogSafety),
+    ("raft", "stale-read", CheckKind::Linearizability),
+    ("raft", "vote-any-log", CheckKind::LogSafety),
+    ("raft", "keep-conflict", CheckKind::LogSafety),
 ];
 
 const CANARY_SEEDS: u64 = 2000;

@@ -36,6 +36,15 @@ fn without_variant(kind: ProtocolKind) -> serde_json::Value {
             },
             "limits": {"time": 600}
         }),
+        ProtocolKind::Raft => serde_json::json!({
+            "protocol": kind.name(),
+            "nodes": {"servers": 3},
+            "workload": {
+                "model": "append", "clients": 2,
+                "generate": {"stop": 300}
+            },
+            "limits": {"time": 600}
+        }),
     }
 }
 

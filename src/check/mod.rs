@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod consensus;
+pub mod election;
 pub(crate) mod fxhash;
 pub mod ghost;
 pub mod linearizability;
@@ -23,6 +24,7 @@ pub enum CheckKind {
     Linearizability,
     Ghost,
     LogSafety,
+    ElectionSafety,
 }
 
 impl Named for CheckKind {
@@ -53,6 +55,11 @@ impl Named for CheckKind {
             about: "no log index committed with two commands; every replica applies a prefix \
                     of one sequence",
         },
+        NameRow {
+            value: CheckKind::ElectionSafety,
+            name: "election-safety",
+            about: "at most one leader is elected in a term (Raft, Figure 3)",
+        },
     ];
 }
 
@@ -70,7 +77,10 @@ pub enum Needs {
 impl CheckKind {
     pub fn needs(self) -> Needs {
         match self {
-            CheckKind::Agreement | CheckKind::Validity | CheckKind::LogSafety => Needs::Facts,
+            CheckKind::Agreement
+            | CheckKind::Validity
+            | CheckKind::LogSafety
+            | CheckKind::ElectionSafety => Needs::Facts,
             CheckKind::Linearizability => Needs::History,
             CheckKind::Ghost => Needs::UniqueElements,
         }
@@ -85,7 +95,8 @@ impl CheckKind {
             CheckKind::Agreement
             | CheckKind::Validity
             | CheckKind::Ghost
-            | CheckKind::LogSafety => true,
+            | CheckKind::LogSafety
+            | CheckKind::ElectionSafety => true,
             CheckKind::Linearizability => false,
         }
     }

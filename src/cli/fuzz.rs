@@ -94,6 +94,10 @@ pub struct FuzzArgs {
     /// JSON Lines: one object per failing seed, then one summary.
     #[arg(long)]
     pub json: bool,
+    /// The protocol's params in every scenario, as a JSON object
+    /// ('{"prevote": true}'); default: the protocol's defaults.
+    #[arg(long, value_name = "JSON")]
+    pub params: Option<String>,
 }
 
 /// Default sweep size when neither --seeds nor --count is given.
@@ -119,7 +123,20 @@ pub fn fuzz_command(args: &FuzzArgs) -> i32 {
 /// The sweep the arguments describe; `env` reads the environment (shards).
 pub fn plan(args: &FuzzArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<SweepPlan, String> {
     let faults = FaultSet::parse(&args.faults).map_err(|e| format!("--faults: {e}"))?;
-    let target = Target::new(&args.protocol, args.variant.as_deref(), args.nodes, faults)?;
+    let mut target = Target::new(&args.protocol, args.variant.as_deref(), args.nodes, faults)?;
+    if let Some(text) = &args.params {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(map)) => target.params = map,
+            Ok(_) => {
+                return Err("--params: expected a JSON object, like '{\"prevote\": true}'".into());
+            }
+            Err(e) => return Err(format!("--params: not JSON: {e}")),
+        }
+        // The params must be ones the protocol accepts: check on a bare spec.
+        let probe = crate::fuzz::generate::generate(&target, 0).spec;
+        crate::scenario::Scenario::from_spec(probe, "--params")
+            .map_err(|e| format!("--params: {e}"))?;
+    }
     let seeds = match (&args.seeds, args.count) {
         (Some(text), _) => SeedRange::parse(text)?,
         (None, Some(0)) => return Err("--count 0: nothing to run".into()),

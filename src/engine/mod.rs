@@ -210,7 +210,8 @@ impl<P: Protocol> Clone for World<'_, P> {
 }
 
 impl<'s, P: Protocol> World<'s, P> {
-    /// Builds the world at time 0: every node boots from an empty disk, and the
+    /// Builds the world at time 0: every node boots from its disk (empty, or
+    /// as the scenario preloads it), and the
     /// scenario's faults and requests are scheduled.
     pub fn new(scenario: &'s Scenario, config: &'s P::Config, out: TraceOutput) -> World<'s, P> {
         // Facts are kept for the checks that read them and for what was chosen.
@@ -222,7 +223,10 @@ impl<'s, P: Protocol> World<'s, P> {
             .iter()
             .map(|n| Slot {
                 node: None,
-                disk: P::Durable::default(),
+                disk: scenario.durable[n.id.index()]
+                    .as_ref()
+                    .and_then(|value| P::preload(config, value).ok())
+                    .unwrap_or_default(),
                 timers: Vec::new(),
                 rng: DetRng::new(seed, stream::NODE_BASE + n.id.0 as u64),
                 incarnation: 0,

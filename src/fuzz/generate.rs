@@ -35,6 +35,9 @@ pub struct Target {
     pub nodes: Option<usize>,
     /// The fault kinds seeds may switch on.
     pub faults: super::swarm::FaultSet,
+    /// The protocol's `params` in every generated scenario (options such as
+    /// Raft's `prevote`); empty: the protocol's defaults.
+    pub params: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Target {
@@ -81,6 +84,7 @@ impl Target {
             variant,
             nodes,
             faults,
+            params: serde_json::Map::new(),
         })
     }
 
@@ -115,6 +119,7 @@ pub fn generate(target: &Target, seed: u64) -> Generated {
     let mut spec = ScenarioSpec {
         name: target.scenario_name(seed),
         seed,
+        params: target.params.clone(),
         limits: LimitsSpec {
             time: Some(options.horizon + options.settle),
             events: Some(EVENT_LIMIT),

@@ -8,6 +8,7 @@
 pub mod basic_paxos;
 pub mod multi_paxos;
 pub mod primary_backup;
+pub mod raft;
 
 use crate::check::CheckKind;
 use crate::cluster::Cluster;
@@ -18,12 +19,14 @@ use crate::protocol::{Meaning, Message, OutcomeWord, Protocol, Serves, Setup};
 use basic_paxos::BasicPaxos;
 use multi_paxos::MultiPaxos;
 use primary_backup::PrimaryBackup;
+use raft::Raft;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProtocolKind {
     BasicPaxos,
     PrimaryBackup,
     MultiPaxos,
+    Raft,
 }
 
 impl Named for ProtocolKind {
@@ -43,6 +46,11 @@ impl Named for ProtocolKind {
             name: "multi-paxos",
             about: "a log of Paxos instances: election by one prepare, holes, re-confirmation, \
                     StartWorking (seed 002)",
+        },
+        NameRow {
+            value: ProtocolKind::Raft,
+            name: "raft",
+            about: "Raft: elected leaders, a continuous log, commit by current-term majority",
         },
     ];
 }
@@ -65,6 +73,7 @@ impl ProtocolKind {
             ProtocolKind::BasicPaxos => v.visit::<BasicPaxos>(),
             ProtocolKind::PrimaryBackup => v.visit::<PrimaryBackup>(),
             ProtocolKind::MultiPaxos => v.visit::<MultiPaxos>(),
+            ProtocolKind::Raft => v.visit::<Raft>(),
         }
     }
 
@@ -105,6 +114,13 @@ impl ProtocolKind {
                     variant,
                 }
             }
+            ProtocolKind::Raft => {
+                let (config, variant) = configure::<Raft>(input)?;
+                Configured {
+                    config: ProtocolConfig::Raft(config),
+                    variant,
+                }
+            }
         })
     }
 }
@@ -115,6 +131,7 @@ pub enum ProtocolConfig {
     BasicPaxos(<BasicPaxos as Protocol>::Config),
     PrimaryBackup(<PrimaryBackup as Protocol>::Config),
     MultiPaxos(<MultiPaxos as Protocol>::Config),
+    Raft(<Raft as Protocol>::Config),
 }
 
 impl ProtocolConfig {
@@ -123,7 +140,21 @@ impl ProtocolConfig {
             ProtocolConfig::BasicPaxos(c) => v.visit::<BasicPaxos>(c),
             ProtocolConfig::PrimaryBackup(c) => v.visit::<PrimaryBackup>(c),
             ProtocolConfig::MultiPaxos(c) => v.visit::<MultiPaxos>(c),
+            ProtocolConfig::Raft(c) => v.visit::<Raft>(c),
         }
+    }
+
+    /// Checks a preloaded durable state (a scenario's `durable` entry):
+    /// `Err((path below the entry, message))` when the protocol refuses it.
+    pub fn preload(&self, value: &serde_json::Value) -> Result<(), (String, String)> {
+        struct Preload<'a>(&'a serde_json::Value);
+        impl ConfigVisitor for Preload<'_> {
+            type Output = Result<(), (String, String)>;
+            fn visit<P: Protocol>(self, config: &P::Config) -> Self::Output {
+                P::preload(config, self.0).map(|_| ())
+            }
+        }
+        self.visit(Preload(value))
     }
 
     /// How many acceptances make a value chosen (consensus protocols).

@@ -1,0 +1,355 @@
+//! Raft's stories (scenarios/raft/): what each must show beyond its `expect`,
+//! and the same file under the bug variant or option it contrasts with.
+
+use parliament::check::CheckVerdict;
+use parliament::fact::Fact;
+use parliament::judge::RunReport;
+use parliament::named::Named;
+use parliament::run::run;
+use parliament::scenario::Scenario;
+use parliament::trace::TraceOutput;
+use std::path::PathBuf;
+
+fn path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/raft/{name}.json"))
+}
+
+/// Runs scenario `name` after `edit` changed its JSON (variant, params).
+fn run_edited(name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> (Scenario, RunReport) {
+    let text = std::fs::read_to_string(path(name)).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edit(&mut json);
+    // The expectation belongs to the file as written.
+    json.as_object_mut().unwrap().remove("expect");
+    let scenario = Scenario::parse(&json.to_string(), name).unwrap();
+    let (report, _) = run(&scenario, TraceOutput::new()).unwrap();
+    (scenario, report)
+}
+
+fn run_as_is(name: &str) -> (Scenario, RunReport) {
+    run_edited(name, |_| {})
+}
+
+fn with_variant(variant: &'static str) -> impl FnOnce(&mut serde_json::Value) {
+    move |json| json["variant"] = variant.into()
+}
+
+fn verdict(report: &RunReport, check: &str) -> CheckVerdict {
+    report
+        .checks
+        .iter()
+        .find(|c| c.check.name() == check)
+        .unwrap_or_else(|| panic!("no {check} check"))
+        .verdict
+}
+
+fn holds(report: &RunReport, check: &str) -> bool {
+    verdict(report, check) == CheckVerdict::Holds
+}
+
+fn violated(report: &RunReport, check: &str) -> bool {
+    verdict(report, check) == CheckVerdict::Violated
+}
+
+/// (time, node name, term) of every `leading` fact.
+fn leaders(scenario: &Scenario, report: &RunReport) -> Vec<(u64, String, u64)> {
+    report
+        .record
+        .facts
+        .iter()
+        .filter_map(|f| match f.fact {
+            Fact::Leading { epoch } => Some((f.t.0, scenario.node_name(f.node).to_string(), epoch)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// (time, node name, index, epoch, command) of every `applied` fact.
+fn applied(scenario: &Scenario, report: &RunReport) -> Vec<(u64, String, u64, u64, String)> {
+    report
+        .record
+        .facts
+        .iter()
+        .filter_map(|f| match &f.fact {
+            Fact::Applied {
+                index,
+                epoch,
+                command,
+                ..
+            } => Some((
+                f.t.0,
+                scenario.node_name(f.node).to_string(),
+                *index,
+                *epoch,
+                command.clone(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn all_safety_holds(report: &RunReport) -> bool {
+    ["log-safety", "election-safety"]
+        .iter()
+        .all(|c| holds(report, c))
+        && verdict(report, "linearizability") != CheckVerdict::Violated
+}
+
+#[test]
+fn figure_8_panels_default_commits_nothing_old_and_loses_nothing() {
+    let (scenario, report) = run_as_is("figure-8");
+    let leaders = leaders(&scenario, &report);
+    let terms: Vec<(String, u64)> = leaders.iter().map(|(_, n, e)| (n.clone(), *e)).collect();
+    // (a) S1 term 2, (b) S5 term 3, (c) S1 term 4, (d1) S5 term 5.
+    let want = [("S1", 1), ("S1", 2), ("S5", 3), ("S1", 4), ("S5", 5)];
+    assert_eq!(
+        terms,
+        want.map(|(n, e)| (n.to_string(), e)).to_vec(),
+        "{leaders:?}"
+    );
+    // At (c), S1 holds index 2-3 (term 2) on a majority but applies nothing.
+    let s1_late = applied(&scenario, &report)
+        .into_iter()
+        .filter(|(t, n, _, _, _)| n == "S1" && (700..1000).contains(t))
+        .count();
+    assert_eq!(s1_late, 0, "S1 commits no term-2 entry by counting");
+    // (d1) S5's term-3 entry is what index 2 becomes everywhere.
+    let index2: Vec<u64> = applied(&scenario, &report)
+        .into_iter()
+        .filter(|a| a.2 == 2)
+        .map(|a| a.3)
+        .collect();
+    assert!(
+        !index2.is_empty() && index2.iter().all(|&e| e == 3),
+        "{index2:?}"
+    );
+    assert!(all_safety_holds(&report));
+}
+
+#[test]
+fn figure_8_commit_old_term_loses_an_answered_write() {
+    let (scenario, report) = run_edited("figure-8", with_variant("commit-old-term"));
+    // S1 commits c1's term-2 write at (c) ...
+    let s1 = applied(&scenario, &report)
+        .into_iter()
+        .any(|(t, n, i, e, _)| n == "S1" && i == 3 && e == 2 && (900..1000).contains(&t));
+    assert!(s1, "S1 commits index 3 of term 2 at (c)");
+    // ... and (d1) erases it.
+    assert!(violated(&report, "log-safety"));
+    assert!(violated(&report, "linearizability"));
+}
+
+#[test]
+fn figure_8_d2_commits_through_the_current_term_and_s5_cannot_win() {
+    let (scenario, report) = run_as_is("figure-8-d2");
+    let s1_commits = applied(&scenario, &report)
+        .into_iter()
+        .any(|(t, n, i, e, _)| n == "S1" && i == 4 && e == 4 && t < 1000);
+    assert!(s1_commits, "index 4 (term 4) commits at (c)");
+    let after = leaders(&scenario, &report);
+    assert!(
+        after.iter().all(|(t, n, _)| *t < 1000 || n != "S5"),
+        "S5 is refused by S2 and S3: {after:?}"
+    );
+    assert!(
+        after.iter().any(|(t, _, _)| *t > 1000),
+        "someone leads after"
+    );
+    assert!(all_safety_holds(&report));
+    assert!(holds(&report, "linearizability"));
+    // Under the bug the same schedule is safe as well: index 4 is current.
+    let (_, buggy) = run_edited("figure-8-d2", with_variant("commit-old-term"));
+    assert!(all_safety_holds(&buggy));
+}
+
+#[test]
+fn stale_read_is_only_served_by_the_bug() {
+    let (_, report) = run_as_is("stale-read");
+    assert!(holds(&report, "linearizability"));
+    let (_, buggy) = run_edited("stale-read", with_variant("stale-read"));
+    assert!(violated(&buggy, "linearizability"));
+}
+
+#[test]
+fn split_vote_elects_nobody_in_term_1_and_one_leader_later() {
+    let (scenario, report) = run_as_is("split-vote");
+    let leaders = leaders(&scenario, &report);
+    assert!(leaders.iter().all(|l| l.2 != 1), "{leaders:?}");
+    assert_eq!(leaders.len(), 1, "{leaders:?}");
+    assert!(holds(&report, "election-safety"));
+}
+
+#[test]
+fn partitioned_old_leader_steps_down_and_its_entry_is_replaced() {
+    let (scenario, report) = run_as_is("partitioned-old-leader");
+    let leaders = leaders(&scenario, &report);
+    assert_eq!(leaders[0].1, "S1");
+    assert!(leaders[1].1 != "S1" && leaders[1].1 != "S2" && leaders[1].2 == 2);
+    // c1's append, stored by S1 in term 1, is never applied as a term-1 entry.
+    let applied = applied(&scenario, &report);
+    assert!(
+        applied
+            .iter()
+            .filter(|a| a.4.contains("append(x, 1)"))
+            .all(|a| a.3 == 2),
+        "{applied:?}"
+    );
+    assert!(all_safety_holds(&report) && holds(&report, "ghost"));
+}
+
+#[test]
+fn disruptive_rejoin_deposes_the_leader_unless_prevote() {
+    let heal = 1500;
+    let (scenario, report) = run_as_is("disruptive-rejoin");
+    let deposed = leaders(&scenario, &report);
+    assert!(
+        deposed.iter().any(|(t, _, e)| *t > heal && *e > 2),
+        "the rejoining node's term forces an election: {deposed:?}"
+    );
+    let (scenario, calm) = run_edited("disruptive-rejoin", |j| {
+        j["params"]["prevote"] = true.into()
+    });
+    let leaders = leaders(&scenario, &calm);
+    assert_eq!(leaders.len(), 1, "S1 keeps leading: {leaders:?}");
+    assert!(all_safety_holds(&report) && all_safety_holds(&calm));
+}
+
+#[test]
+fn partial_partition_churns_without_prevote_and_check_quorum() {
+    let (scenario, report) = run_as_is("partial-partition");
+    let churn = leaders(&scenario, &report);
+    let last_term = churn.last().unwrap().2;
+    eprintln!(
+        "partial-partition default: {} elections, final term {last_term}",
+        churn.len()
+    );
+    assert!(churn.len() >= 4 && last_term >= 6, "{churn:?}");
+    let (scenario, calm) = run_edited("partial-partition", |j| {
+        j["params"]["prevote"] = true.into();
+        j["params"]["check_quorum"] = true.into();
+    });
+    let stable = leaders(&scenario, &calm);
+    assert_eq!(stable.len(), 1, "one stable leader: {stable:?}");
+    assert!(["S1", "S2", "S3"].contains(&stable[0].1.as_str()));
+    assert!(all_safety_holds(&report) && all_safety_holds(&calm));
+}
+
+#[test]
+fn lost_vote_elects_two_leaders_only_when_the_vote_is_volatile() {
+    let (scenario, report) = run_as_is("lost-vote");
+    let term1: Vec<String> = leaders(&scenario, &report)
+        .into_iter()
+        .filter(|l| l.2 == 1)
+        .map(|l| l.1)
+        .collect();
+    assert_eq!(term1, vec!["S1".to_string(), "S3".to_string()]);
+    assert!(violated(&report, "election-safety"));
+    let (_, fixed) = run_edited("lost-vote", with_variant("default"));
+    assert!(holds(&fixed, "election-safety"));
+}
+
+#[test]
+fn ghost_schedule_has_no_ghost_under_raft() {
+    let (scenario, report) = run_as_is("ghost-schedule");
+    assert!(holds(&report, "ghost") && holds(&report, "linearizability"));
+    // S1 wants to lead again in round 3 but is refused: S3 leads.
+    let leaders = leaders(&scenario, &report);
+    let round3: Vec<&(u64, String, u64)> = leaders.iter().filter(|l| l.0 > 900).collect();
+    assert!(!round3.is_empty() && round3.iter().all(|l| l.1 == "S3"));
+}
+
+#[test]
+fn ack_before_persist_loses_an_acknowledged_write() {
+    let (_, report) = run_as_is("ack-before-persist");
+    assert!(all_safety_holds(&report) && holds(&report, "linearizability"));
+    let (_, buggy) = run_edited("ack-before-persist", with_variant("ack-before-persist"));
+    assert!(violated(&buggy, "linearizability"));
+}
+
+#[test]
+fn vote_any_log_elects_s5_over_committed_entries_in_figure_8_d2() {
+    // Without the up-to-date check, S2 and S3 vote for S5 although their logs
+    // end in term 4: S5 leads and overwrites committed index 3-4.
+    let (scenario, report) = run_edited("figure-8-d2", with_variant("vote-any-log"));
+    let leaders = leaders(&scenario, &report);
+    assert!(
+        leaders.iter().any(|l| l.0 > 1000 && l.1 == "S5"),
+        "{leaders:?}"
+    );
+    assert!(violated(&report, "log-safety"));
+}
+
+#[test]
+fn keep_conflict_applies_a_stale_entry_in_figure_8() {
+    // At (d1) S2 and S3 keep their term-2 entries where S5 sends its own, and
+    // acknowledge them as if they matched: they apply c1's write at index 3,
+    // S5 its no-op.
+    let (_, report) = run_edited("figure-8", with_variant("keep-conflict"));
+    assert!(violated(&report, "log-safety"));
+}
+
+/// Per follower: the distinct `prev` indices at which it refused the leader
+/// (one AppendEntries round each), from the trace.
+fn refused_rounds(scenario: &Scenario) -> std::collections::BTreeMap<String, usize> {
+    let buf = parliament::trace::SharedBuffer::new();
+    let out = TraceOutput::new().to_writer(Box::new(buf.clone()));
+    run(scenario, out).unwrap();
+    let mut refused: std::collections::BTreeMap<String, std::collections::BTreeSet<u64>> =
+        Default::default();
+    for line in buf.text().lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["kind"] != "send" {
+            continue;
+        }
+        if let Some(prev) = v["msg"]["append_reply"]["result"]["Err"]["prev"].as_u64() {
+            let from = v["from"].as_str().unwrap().to_string();
+            refused.entry(from).or_default().insert(prev);
+        }
+    }
+    refused.into_iter().map(|(k, v)| (k, v.len())).collect()
+}
+
+#[test]
+fn figure_7_every_follower_converges_and_fast_backup_saves_rounds() {
+    let (scenario, report) = run_as_is("figure-7");
+    let leaders = leaders(&scenario, &report);
+    assert_eq!(leaders, vec![(110, "S1".to_string(), 8)]);
+    // Every server ends applying the leader's log: terms by index.
+    let want = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 8];
+    for server in ["S1", "Sa", "Sb", "Sc", "Sd", "Se", "Sf"] {
+        let terms: Vec<u64> = applied(&scenario, &report)
+            .into_iter()
+            .filter(|a| a.1 == server)
+            .map(|a| a.3)
+            .collect();
+        assert_eq!(terms, want, "{server}");
+    }
+    assert!(all_safety_holds(&report));
+    let fast = refused_rounds(&scenario);
+    let (slow_scenario, slow) =
+        run_edited("figure-7", |j| j["params"]["fast_backup"] = false.into());
+    assert!(all_safety_holds(&slow));
+    let slow = refused_rounds(&slow_scenario);
+    eprintln!("figure-7 refused rounds: fast backup {fast:?}, one by one {slow:?}");
+    assert_eq!(fast.get("Sf"), Some(&2));
+    assert_eq!(fast.get("Sb"), Some(&1));
+    assert_eq!(slow.get("Sf"), Some(&7));
+    assert_eq!(slow.get("Sb"), Some(&6));
+    assert!(fast.get("Sc").is_none() && fast.get("Sd").is_none());
+}
+
+#[test]
+fn a_preloaded_log_is_validated_with_its_path() {
+    let text = std::fs::read_to_string(path("figure-7")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["durable"]["Sb"]["log"] = serde_json::json!([1, 3, 2]);
+    let e = Scenario::parse(&json.to_string(), "f7").unwrap_err();
+    assert_eq!(e.path, "durable.Sb.log[2]", "{e}");
+    json["durable"]["Sb"] = serde_json::json!({"term": 2, "log": [1, 3]});
+    let e = Scenario::parse(&json.to_string(), "f7").unwrap_err();
+    assert_eq!(e.path, "durable.Sb.term", "{e}");
+    json["durable"]["Sx"] = serde_json::json!({"term": 2});
+    json["durable"]["Sb"] = serde_json::json!({"term": 4});
+    let e = Scenario::parse(&json.to_string(), "f7").unwrap_err();
+    assert_eq!(e.path, "durable.Sx", "{e}");
+}
