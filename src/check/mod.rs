@@ -4,6 +4,7 @@
 //! Checkers read facts and histories only; none of them imports the engine.
 
 pub mod bench;
+pub mod commit;
 pub mod consensus;
 mod fxhash;
 pub mod ghost;
@@ -23,6 +24,9 @@ pub enum CheckKind {
     Linearizability,
     Ghost,
     LogSafety,
+    Atomicity,
+    Conservation,
+    Blocking,
 }
 
 impl Named for CheckKind {
@@ -53,6 +57,24 @@ impl Named for CheckKind {
             about: "no log index committed with two commands; every replica applies a prefix \
                     of one sequence",
         },
+        NameRow {
+            value: CheckKind::Atomicity,
+            name: "atomicity",
+            about: "no participant commits a transaction another aborts; commit only if every \
+                    participant voted Yes",
+        },
+        NameRow {
+            value: CheckKind::Conservation,
+            name: "conservation",
+            about: "the sum of all balances is unchanged after every completed transaction and \
+                    in the final state (seed 000 §2)",
+        },
+        NameRow {
+            value: CheckKind::Blocking,
+            name: "blocking",
+            about: "a report, never a violation: how long each participant stayed prepared and \
+                    uncertain, holding its locks",
+        },
     ];
 }
 
@@ -70,7 +92,12 @@ pub enum Needs {
 impl CheckKind {
     pub fn needs(self) -> Needs {
         match self {
-            CheckKind::Agreement | CheckKind::Validity | CheckKind::LogSafety => Needs::Facts,
+            CheckKind::Agreement
+            | CheckKind::Validity
+            | CheckKind::LogSafety
+            | CheckKind::Atomicity
+            | CheckKind::Conservation
+            | CheckKind::Blocking => Needs::Facts,
             CheckKind::Linearizability => Needs::History,
             CheckKind::Ghost => Needs::UniqueElements,
         }
@@ -85,7 +112,10 @@ impl CheckKind {
             CheckKind::Agreement
             | CheckKind::Validity
             | CheckKind::Ghost
-            | CheckKind::LogSafety => true,
+            | CheckKind::LogSafety
+            | CheckKind::Atomicity
+            | CheckKind::Conservation
+            | CheckKind::Blocking => true,
             CheckKind::Linearizability => false,
         }
     }

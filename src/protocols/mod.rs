@@ -7,6 +7,7 @@
 
 pub mod basic_paxos;
 pub mod primary_backup;
+pub mod two_pc;
 
 use crate::check::CheckKind;
 use crate::cluster::Cluster;
@@ -16,11 +17,13 @@ use crate::op::ScriptedRequest;
 use crate::protocol::{Message, OutcomeWord, Protocol, Serves, Setup};
 use basic_paxos::BasicPaxos;
 use primary_backup::PrimaryBackup;
+use two_pc::TwoPc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProtocolKind {
     BasicPaxos,
     PrimaryBackup,
+    TwoPc,
 }
 
 impl Named for ProtocolKind {
@@ -34,6 +37,11 @@ impl Named for ProtocolKind {
             value: ProtocolKind::PrimaryBackup,
             name: "primary-backup",
             about: "one primary replicates a log to backups; failover on a heartbeat timeout",
+        },
+        NameRow {
+            value: ProtocolKind::TwoPc,
+            name: "2pc",
+            about: "two-phase commit: a coordinator runs bank transfers across participants",
         },
     ];
 }
@@ -55,6 +63,7 @@ impl ProtocolKind {
         match self {
             ProtocolKind::BasicPaxos => v.visit::<BasicPaxos>(),
             ProtocolKind::PrimaryBackup => v.visit::<PrimaryBackup>(),
+            ProtocolKind::TwoPc => v.visit::<TwoPc>(),
         }
     }
 
@@ -88,6 +97,13 @@ impl ProtocolKind {
                     variant,
                 }
             }
+            ProtocolKind::TwoPc => {
+                let (config, variant) = configure::<TwoPc>(input)?;
+                Configured {
+                    config: ProtocolConfig::TwoPc(config),
+                    variant,
+                }
+            }
         })
     }
 }
@@ -97,6 +113,7 @@ impl ProtocolKind {
 pub enum ProtocolConfig {
     BasicPaxos(<BasicPaxos as Protocol>::Config),
     PrimaryBackup(<PrimaryBackup as Protocol>::Config),
+    TwoPc(<TwoPc as Protocol>::Config),
 }
 
 impl ProtocolConfig {
@@ -104,6 +121,7 @@ impl ProtocolConfig {
         match self {
             ProtocolConfig::BasicPaxos(c) => v.visit::<BasicPaxos>(c),
             ProtocolConfig::PrimaryBackup(c) => v.visit::<PrimaryBackup>(c),
+            ProtocolConfig::TwoPc(c) => v.visit::<TwoPc>(c),
         }
     }
 
