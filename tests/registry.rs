@@ -27,7 +27,7 @@ fn without_variant(kind: ProtocolKind) -> serde_json::Value {
             },
             "limits": {"time": 600}
         }),
-        ProtocolKind::TwoPc => serde_json::json!({
+        ProtocolKind::TwoPc | ProtocolKind::ThreePc => serde_json::json!({
             "protocol": kind.name(),
             "nodes": {"coordinators": 1, "participants": 3},
             "requests": [

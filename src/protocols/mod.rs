@@ -7,6 +7,7 @@
 
 pub mod basic_paxos;
 pub mod primary_backup;
+pub mod three_pc;
 pub mod two_pc;
 
 use crate::check::CheckKind;
@@ -17,6 +18,7 @@ use crate::op::ScriptedRequest;
 use crate::protocol::{Message, OutcomeWord, Protocol, Serves, Setup};
 use basic_paxos::BasicPaxos;
 use primary_backup::PrimaryBackup;
+use three_pc::ThreePc;
 use two_pc::TwoPc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,6 +26,7 @@ pub enum ProtocolKind {
     BasicPaxos,
     PrimaryBackup,
     TwoPc,
+    ThreePc,
 }
 
 impl Named for ProtocolKind {
@@ -42,6 +45,12 @@ impl Named for ProtocolKind {
             value: ProtocolKind::TwoPc,
             name: "2pc",
             about: "two-phase commit: a coordinator runs bank transfers across participants",
+        },
+        NameRow {
+            value: ProtocolKind::ThreePc,
+            name: "3pc",
+            about: "three-phase commit: CanCommit, PreCommit, DoCommit; participants decide on a \
+                    timeout",
         },
     ];
 }
@@ -64,6 +73,7 @@ impl ProtocolKind {
             ProtocolKind::BasicPaxos => v.visit::<BasicPaxos>(),
             ProtocolKind::PrimaryBackup => v.visit::<PrimaryBackup>(),
             ProtocolKind::TwoPc => v.visit::<TwoPc>(),
+            ProtocolKind::ThreePc => v.visit::<ThreePc>(),
         }
     }
 
@@ -104,6 +114,13 @@ impl ProtocolKind {
                     variant,
                 }
             }
+            ProtocolKind::ThreePc => {
+                let (config, variant) = configure::<ThreePc>(input)?;
+                Configured {
+                    config: ProtocolConfig::ThreePc(config),
+                    variant,
+                }
+            }
         })
     }
 }
@@ -114,6 +131,7 @@ pub enum ProtocolConfig {
     BasicPaxos(<BasicPaxos as Protocol>::Config),
     PrimaryBackup(<PrimaryBackup as Protocol>::Config),
     TwoPc(<TwoPc as Protocol>::Config),
+    ThreePc(<ThreePc as Protocol>::Config),
 }
 
 impl ProtocolConfig {
@@ -122,6 +140,7 @@ impl ProtocolConfig {
             ProtocolConfig::BasicPaxos(c) => v.visit::<BasicPaxos>(c),
             ProtocolConfig::PrimaryBackup(c) => v.visit::<PrimaryBackup>(c),
             ProtocolConfig::TwoPc(c) => v.visit::<TwoPc>(c),
+            ProtocolConfig::ThreePc(c) => v.visit::<ThreePc>(c),
         }
     }
 

@@ -355,9 +355,8 @@ impl Protocol for TwoPc {
 
     fn configure(setup: &Setup<'_, Self>) -> Result<Config, InputError> {
         let p = &setup.params;
-        let coordinators = setup.with_role(Role::Coordinator);
-        let participants = setup.with_role(Role::Participant);
-        check_roles(setup, &coordinators, &participants)?;
+        let (coordinators, participants) =
+            commit_roles(setup, Role::Coordinator, Role::Participant)?;
         for (path, t) in [
             ("params.vote_timeout", p.vote_timeout),
             ("params.decision_timeout", p.decision_timeout),
@@ -486,12 +485,22 @@ impl Protocol for TwoPc {
     }
 }
 
-/// The checks every commit protocol makes of its roles.
-pub fn check_roles<P: Protocol>(
+/// The coordinator and the participants of a commit protocol. Nodes listed
+/// without roles are participants; when no node is a coordinator, the first
+/// node listed is (and is then no participant).
+pub fn commit_roles<P: Protocol>(
     setup: &Setup<'_, P>,
-    coordinators: &[NodeId],
-    participants: &[NodeId],
-) -> Result<(), InputError> {
+    coordinator: P::Role,
+    participant: P::Role,
+) -> Result<(Vec<NodeId>, Vec<NodeId>), InputError> {
+    let mut coordinators = setup.with_role(coordinator);
+    let mut participants = setup.with_role(participant);
+    if coordinators.is_empty()
+        && let Some(first) = setup.cluster.nodes.first()
+    {
+        coordinators.push(first.id);
+        participants.retain(|&p| p != first.id);
+    }
     if coordinators.len() != 1 {
         return Err(setup.error(
             "nodes",
@@ -504,10 +513,10 @@ pub fn check_roles<P: Protocol>(
     if participants.contains(&coordinators[0]) {
         return Err(setup.error("nodes", "the coordinator cannot also be a participant"));
     }
-    if participants.len() < 2 {
-        return Err(setup.error("nodes", "needs at least two participants"));
+    if participants.is_empty() {
+        return Err(setup.error("nodes", "needs at least one participant"));
     }
-    Ok(())
+    Ok((coordinators, participants))
 }
 
 /// Refuses a zero timeout (it would fire at the same instant forever).
