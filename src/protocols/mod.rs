@@ -6,6 +6,7 @@
 //! `parliament protocols`, running, judging) is generic over [`Protocol`].
 
 pub mod basic_paxos;
+pub mod paxos_commit;
 pub mod primary_backup;
 pub mod three_pc;
 pub mod two_pc;
@@ -17,6 +18,7 @@ use crate::named::{NameRow, Named};
 use crate::op::ScriptedRequest;
 use crate::protocol::{Message, OutcomeWord, Protocol, Serves, Setup};
 use basic_paxos::BasicPaxos;
+use paxos_commit::PaxosCommit;
 use primary_backup::PrimaryBackup;
 use three_pc::ThreePc;
 use two_pc::TwoPc;
@@ -27,6 +29,7 @@ pub enum ProtocolKind {
     PrimaryBackup,
     TwoPc,
     ThreePc,
+    PaxosCommit,
 }
 
 impl Named for ProtocolKind {
@@ -52,6 +55,12 @@ impl Named for ProtocolKind {
             about: "three-phase commit: CanCommit, PreCommit, DoCommit; participants decide on a \
                     timeout",
         },
+        NameRow {
+            value: ProtocolKind::PaxosCommit,
+            name: "paxos-commit",
+            about: "2PC whose decision a Paxos group of acceptors chooses: survives the \
+                    coordinator's crash",
+        },
     ];
 }
 
@@ -74,6 +83,7 @@ impl ProtocolKind {
             ProtocolKind::PrimaryBackup => v.visit::<PrimaryBackup>(),
             ProtocolKind::TwoPc => v.visit::<TwoPc>(),
             ProtocolKind::ThreePc => v.visit::<ThreePc>(),
+            ProtocolKind::PaxosCommit => v.visit::<PaxosCommit>(),
         }
     }
 
@@ -121,6 +131,13 @@ impl ProtocolKind {
                     variant,
                 }
             }
+            ProtocolKind::PaxosCommit => {
+                let (config, variant) = configure::<PaxosCommit>(input)?;
+                Configured {
+                    config: ProtocolConfig::PaxosCommit(config),
+                    variant,
+                }
+            }
         })
     }
 }
@@ -132,6 +149,7 @@ pub enum ProtocolConfig {
     PrimaryBackup(<PrimaryBackup as Protocol>::Config),
     TwoPc(<TwoPc as Protocol>::Config),
     ThreePc(<ThreePc as Protocol>::Config),
+    PaxosCommit(<PaxosCommit as Protocol>::Config),
 }
 
 impl ProtocolConfig {
@@ -141,6 +159,7 @@ impl ProtocolConfig {
             ProtocolConfig::PrimaryBackup(c) => v.visit::<PrimaryBackup>(c),
             ProtocolConfig::TwoPc(c) => v.visit::<TwoPc>(c),
             ProtocolConfig::ThreePc(c) => v.visit::<ThreePc>(c),
+            ProtocolConfig::PaxosCommit(c) => v.visit::<PaxosCommit>(c),
         }
     }
 
