@@ -529,6 +529,9 @@ const BUG_VARIANTS: &[(&str, &str, CheckKind)] = &[
     ("basic-paxos", "forget-promise", CheckKind::Agreement),
     ("basic-paxos", "own-value", CheckKind::Agreement),
     ("primary-backup", "async", CheckKind::LogSafety),
+    ("2pc", "abort-on-timeout", CheckKind::Atomicity),
+    ("3pc", "standard", CheckKind::Atomicity),
+    ("3pc", "decide-first", CheckKind::Atomicity),
 ];
 
 const CANARY_SEEDS: u64 = 2000;
