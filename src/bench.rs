@@ -254,8 +254,78 @@ pub mod engine {
             .collect()
     }
 
+    /// 2PC with 5 participants under random transfers: (name, transfers).
+    pub const COMMIT: &[(&str, usize)] = &[("engine/2pc-5-participants-random-transfers", 5_000)];
+
+    /// A 2PC scenario: one coordinator, 5 participants with one account each,
+    /// `transfers` random transfers every 3 ticks (overlapping: some meet a
+    /// lock and are voted No), 5% random No votes.
+    pub fn commit_scenario(transfers: usize) -> String {
+        let mut rng = crate::rng::DetRng::new(1, 0);
+        let requests: Vec<String> = (0..transfers)
+            .map(|i| {
+                let from = rng.between(1, 5);
+                let to = (from + rng.between(0, 3)) % 5 + 1;
+                format!(
+                    r#"{{"at": {}, "node": "C1", "transfer": {{"tx": "t{}", "from": "P{from}", "to": "P{to}", "amount": {}}}}}"#,
+                    i * 3,
+                    i + 1,
+                    rng.between(1, 30)
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"name": "bench-2pc", "protocol": "2pc", "seed": 1,
+                "nodes": {{"coordinators": 1, "participants": 5}},
+                "network": {{"delay": {{"uniform": [1, 5]}}}},
+                "params": {{"no_probability": 0.05}},
+                "requests": [{}],
+                "limits": {{"time": 1000000000000}}}}"#,
+            requests.join(",\n")
+        )
+    }
+
+    fn commit_cases(runs: usize) -> Vec<BenchResult> {
+        let mut results = Vec::new();
+        for &(name, transfers) in COMMIT {
+            let text = commit_scenario(transfers);
+            let scenario = Scenario::parse(&text, name).expect("bench scenarios are valid");
+            let mut samples = Vec::with_capacity(runs);
+            let mut report_samples = Vec::with_capacity(runs);
+            let mut events = 0;
+            let mut committed = 0;
+            for _ in 0..runs.max(1) {
+                let start = Instant::now();
+                let (record, _) = crate::run::simulate(&scenario, TraceOutput::new());
+                samples.push(start.elapsed().as_secs_f64());
+                events = record.stats.events;
+                let start = Instant::now();
+                let name = |n: crate::ids::NodeId| scenario.node_name(n).to_string();
+                let blocking =
+                    crate::check::commit::blocking(&record.facts, record.end_time, &name);
+                report_samples.push(start.elapsed().as_secs_f64());
+                assert!(!blocking.evidence.is_empty());
+                committed = crate::check::commit::decisions(&record.facts)
+                    .values()
+                    .filter(|d| **d == crate::check::commit::TxDecision::Commit)
+                    .count();
+            }
+            let mut result = BenchResult::from_samples(name, events, samples);
+            report_samples.sort_by(f64::total_cmp);
+            result.notes.push(format!(
+                "{transfers} transfers, {committed} committed; {:.0} transactions/s of \
+                 simulated work; blocking report {:.2} ms",
+                transfers as f64 / result.seconds.max(1e-9),
+                super::median(&report_samples) * 1e3
+            ));
+            results.push(result);
+        }
+        results
+    }
+
     pub fn cases(runs: usize) -> Vec<BenchResult> {
         let mut results = basic_cases(runs);
+        results.extend(commit_cases(runs));
         for &(name, model, events) in REPLICATED {
             let text = replicated_scenario(model, events);
             let scenario = Scenario::parse(&text, name).expect("bench scenarios are valid");

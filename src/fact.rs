@@ -5,6 +5,7 @@
 //! the same on a live run, a replayed trace and a trace read from a file.
 
 use crate::ballot::Ballot;
+use crate::bank::{Account, TxName};
 use crate::ids::{NodeId, RequestId};
 use crate::time::Time;
 use crate::value::Value;
@@ -50,6 +51,34 @@ pub enum Fact {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request: Option<RequestId>,
     },
+    /// A participant opened `account` with `balance` (first boot).
+    Opened { account: Account, balance: i64 },
+    /// A coordinator began transaction `tx` among `participants`.
+    TxBegun {
+        tx: TxName,
+        participants: Vec<NodeId>,
+    },
+    /// A participant voted on `tx`: Yes (prepared, redo/undo on disk, accounts
+    /// locked; `delta` is the sum of its changes) or No (with the reason).
+    Voted {
+        tx: TxName,
+        yes: bool,
+        delta: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The outcome of `tx` was decided (logged by a coordinator, or learned
+    /// from a Paxos group): commit or abort.
+    Decided { tx: TxName, commit: bool },
+    /// A participant committed `tx`: its balances changed by `delta` in sum.
+    TxCommitted { tx: TxName, delta: i64 },
+    /// A participant rolled `tx` back (or aborted it before voting).
+    TxAborted { tx: TxName },
+    /// A prepared participant waited for the outcome of `tx` past its timeout
+    /// and cannot decide on its own: it holds its locks and asks.
+    Blocked { tx: TxName },
+    /// The coordinator answered the client of `tx`.
+    Answered { tx: TxName, commit: bool },
 }
 
 impl Fact {
@@ -64,6 +93,14 @@ impl Fact {
             Fact::Served { .. } => "served",
             Fact::Committed { .. } => "committed",
             Fact::Applied { .. } => "applied",
+            Fact::Opened { .. } => "opened",
+            Fact::TxBegun { .. } => "tx_begun",
+            Fact::Voted { .. } => "voted",
+            Fact::Decided { .. } => "decided",
+            Fact::TxCommitted { .. } => "tx_committed",
+            Fact::TxAborted { .. } => "tx_aborted",
+            Fact::Blocked { .. } => "blocked",
+            Fact::Answered { .. } => "answered",
         }
     }
 }

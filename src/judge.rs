@@ -2,7 +2,7 @@
 //! read back from a trace), the outcome compared with `expect`, and the report
 //! `run`, `judge` and `replay` print.
 
-use crate::check::{CheckKind, CheckReport, CheckVerdict, consensus};
+use crate::check::{CheckKind, CheckReport, CheckVerdict, commit, consensus};
 use crate::engine::RunRecord;
 use crate::named::Named;
 use crate::op::Op;
@@ -168,7 +168,7 @@ fn run_check(
             .iter()
             .filter_map(|r| match &r.op {
                 Op::Propose(v) => Some(v.clone()),
-                Op::Data(_) => None,
+                Op::Data(_) | Op::Transfer(_) => None,
             })
             .collect()
     };
@@ -207,6 +207,9 @@ fn run_check(
             Some(history) => ghost(record, history),
             None => unknown("the run has no client history"),
         },
+        CheckKind::Atomicity => commit::atomicity(&record.facts, &name),
+        CheckKind::Conservation => commit::conservation(&record.facts, &name),
+        CheckKind::Blocking => commit::blocking(&record.facts, record.end_time, &name),
     }
 }
 
@@ -251,6 +254,31 @@ fn unmet(expect: &ExpectSpec, record: &RunRecord, outcome: &Judgement) -> Vec<St
             .any(|c| c.check.name() == name && c.verdict == CheckVerdict::Violated);
         if !violated {
             failures.push(format!("expected {name} to be violated, but it held"));
+        }
+    }
+    if let Some(wanted) = &expect.decision {
+        let decided = commit::decisions(&record.facts);
+        for (tx, outcome) in wanted {
+            let got = decided
+                .get(&crate::bank::TxName(tx.clone()))
+                .copied()
+                .unwrap_or(commit::TxDecision::Undecided);
+            if got.name() != outcome {
+                failures.push(format!(
+                    "expected {tx} to end {outcome:?}, but it ended {:?}",
+                    got.name()
+                ));
+            }
+        }
+    }
+    if let Some(wanted) = expect.blocked {
+        let blocked = commit::any_blocked(&record.facts);
+        if blocked != wanted {
+            failures.push(if wanted {
+                "expected a participant to block, but none did".to_string()
+            } else {
+                "expected no participant to block, but one did".to_string()
+            });
         }
     }
     match expect.livelock {

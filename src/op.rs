@@ -5,6 +5,7 @@
 //! written with the field names of the history format (docs/history-format.md):
 //! `{"f":"append","key":"x","value":3}`.
 
+use crate::bank::Transfer;
 use crate::history::{Action, AppendOp, Input, KvOp, Output, RegisterOp, SetOp};
 use crate::ids::{ClientId, NodeId, RequestId};
 use crate::time::Time;
@@ -19,6 +20,8 @@ pub enum Op {
     Propose(Value),
     /// Read or update the replicated store.
     Data(Input),
+    /// Run a bank transfer as one distributed transaction (commit protocols).
+    Transfer(Transfer),
 }
 
 /// A request as it reaches a node.
@@ -41,6 +44,8 @@ pub enum Reply {
         reason: String,
         redirect: Option<NodeId>,
     },
+    /// The transaction's outcome: committed everywhere, or rolled back.
+    Decided { commit: bool },
 }
 
 impl Serialize for Op {
@@ -52,6 +57,11 @@ impl Serialize for Op {
                 m.end()
             }
             Op::Data(input) => input.serialize(s),
+            Op::Transfer(t) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("transfer", t)?;
+                m.end()
+            }
         }
     }
 }
@@ -104,6 +114,9 @@ impl Serialize for Reply {
         let mut m = s.serialize_map(None)?;
         match self {
             Reply::Chosen(v) => m.serialize_entry("chosen", v)?,
+            Reply::Decided { commit } => {
+                m.serialize_entry("decision", if *commit { "commit" } else { "abort" })?
+            }
             Reply::Ok(output) => m.serialize_entry("ok", output)?,
             Reply::Fail { reason, redirect } => {
                 m.serialize_entry("fail", reason)?;

@@ -71,6 +71,10 @@ pub enum OutcomeWord {
     Chosen,
     /// `"livelock": true` — nothing is chosen although proposers kept trying.
     Livelock,
+    /// `"decision": {"t1": "commit"}` — how each named transaction ended.
+    Decision,
+    /// `"blocked": true` — some prepared participant was blocked (or none was).
+    Blocked,
 }
 
 impl Named for OutcomeWord {
@@ -85,6 +89,18 @@ impl Named for OutcomeWord {
             name: "livelock",
             about: "nothing is chosen although proposers kept trying until the limit",
         },
+        NameRow {
+            value: OutcomeWord::Decision,
+            name: "decision",
+            about: "how each named transaction ended: commit, abort, diverged (some \
+                    participants committed, others aborted) or undecided",
+        },
+        NameRow {
+            value: OutcomeWord::Blocked,
+            name: "blocked",
+            about: "whether a prepared participant timed out uncertain and had to wait, \
+                    holding its locks",
+        },
     ];
 }
 
@@ -95,6 +111,9 @@ pub enum Serves {
     Proposals,
     /// A data `workload` of simulated clients (a replicated store).
     Data,
+    /// Scripted `requests` that transfer money as distributed transactions
+    /// (atomic commit).
+    Transactions,
 }
 
 /// What a protocol sees of a scenario when it is configured: its cluster, its

@@ -284,6 +284,20 @@ pub struct RequestSpec {
     /// Ask the node to propose this value (consensus protocols).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub propose: Option<String>,
+    /// Ask the node (a coordinator) to run this transfer as a transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<TransferSpec>,
+}
+
+/// `{"tx": "t1", "from": "A", "to": "B", "amount": 50}`: move `amount` from
+/// `from` to each account of `to` (one name or a list) as one transaction.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferSpec {
+    pub tx: String,
+    pub from: String,
+    pub to: NodeNames,
+    pub amount: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -314,6 +328,14 @@ pub struct ExpectSpec {
     /// These checks hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holds: Option<Vec<String>>,
+    /// How each named transaction ended: "commit", "abort", "diverged" or
+    /// "undecided" (commit protocols).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<BTreeMap<String, String>>,
+    /// true: some prepared participant timed out uncertain and waited, holding
+    /// its locks; false: none did (commit protocols).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<bool>,
 }
 
 impl ScenarioSpec {
@@ -811,8 +833,8 @@ impl Scenario {
             let path = format!("requests[{i}]");
             check_time(r.at, source, &format!("{path}.at"))?;
             let node = resolve_one(&r.node, &format!("{path}.node"))?;
-            let op = match &r.propose {
-                Some(v) => {
+            let op = match (&r.propose, &r.transfer) {
+                (Some(v), None) => {
                     if v.chars().any(char::is_control) {
                         return err(
                             &format!("{path}.propose"),
@@ -822,24 +844,41 @@ impl Scenario {
                             ),
                         );
                     }
+                    if info.serves != Serves::Proposals {
+                        return err(&path, serves_what(&spec.protocol, info.serves));
+                    }
                     crate::op::Op::Propose(crate::value::Value::new(v))
                 }
-                None => {
+                (None, Some(t)) => {
+                    if info.serves != Serves::Transactions {
+                        return err(&path, serves_what(&spec.protocol, info.serves));
+                    }
+                    let transfer = transfer(t, source, &path)?;
+                    if requests.iter().any(|q: &ScriptedRequest| {
+                        matches!(&q.op, crate::op::Op::Transfer(o) if o.tx == transfer.tx)
+                    }) {
+                        return err(
+                            &format!("{path}.transfer.tx"),
+                            format!("transaction {:?} is named twice", t.tx),
+                        );
+                    }
+                    crate::op::Op::Transfer(transfer)
+                }
+                (Some(_), Some(_)) => {
                     return err(
                         &path,
-                        "a request needs an operation: \"propose\": VALUE".into(),
+                        "a request has one operation: \"propose\" or \"transfer\", not both".into(),
+                    );
+                }
+                (None, None) => {
+                    return err(
+                        &path,
+                        "a request needs an operation: \"propose\": VALUE or \"transfer\": \
+                         {\"tx\", \"from\", \"to\", \"amount\"}"
+                            .into(),
                     );
                 }
             };
-            if info.serves != Serves::Proposals {
-                return err(
-                    &path,
-                    format!(
-                        "{} serves data operations from a \"workload\", not proposals",
-                        spec.protocol
-                    ),
-                );
-            }
             requests.push(ScriptedRequest {
                 index: i,
                 at: Time(r.at),
@@ -850,14 +889,7 @@ impl Scenario {
         requests.sort_by_key(|r| (r.at, r.index));
 
         if spec.workload.is_some() && info.serves != Serves::Data {
-            return err(
-                "workload",
-                format!(
-                    "{} chooses one value from \"requests\" proposals; it serves no data \
-                     workload",
-                    spec.protocol
-                ),
-            );
+            return err("workload", serves_what(&spec.protocol, info.serves));
         }
         let workload = match &spec.workload {
             None => None,
@@ -950,7 +982,12 @@ impl Scenario {
     /// Whether a run must keep the protocol's facts: a check reads them, or
     /// the outcome (what was chosen) is computed from them.
     pub fn keeps_facts(&self) -> bool {
-        self.config.chosen_quorum().is_some() || self.checks.iter().any(|c| c.reads_facts())
+        self.config.chosen_quorum().is_some()
+            || self.checks.iter().any(|c| c.reads_facts())
+            || self
+                .expect
+                .as_ref()
+                .is_some_and(|e| e.decision.is_some() || e.blocked.is_some())
     }
 
     /// The scenario's name, or its file when it has none.
@@ -961,6 +998,72 @@ impl Scenario {
             &self.spec.name
         }
     }
+}
+
+/// What a protocol serves, for an error about a request or workload it cannot take.
+fn serves_what(protocol: &str, serves: Serves) -> String {
+    match serves {
+        Serves::Proposals => {
+            format!("{protocol} chooses one value from \"requests\" proposals (\"propose\": VALUE)")
+        }
+        Serves::Data => {
+            format!("{protocol} serves data operations from a \"workload\", not requests")
+        }
+        Serves::Transactions => format!(
+            "{protocol} runs \"transfer\" requests as transactions; it serves no data \
+             workload and takes no proposals"
+        ),
+    }
+}
+
+/// A transfer as written, checked.
+fn transfer(
+    t: &TransferSpec,
+    source: &str,
+    path: &str,
+) -> Result<crate::bank::Transfer, InputError> {
+    use crate::bank::{Account, MAX_AMOUNT, Transfer, TxName};
+    let err = |field: &str, msg: String| {
+        Err(InputError::new(source, msg).at(format!("{path}.transfer.{field}")))
+    };
+    let printable = |s: &str| {
+        !s.is_empty()
+            && s.len() <= limits::MAX_NAME_LEN
+            && !s.chars().any(|c| c.is_control() || c.is_whitespace())
+    };
+    if !printable(&t.tx) {
+        return err(
+            "tx",
+            format!("{:?}: a transaction name is one printable word", t.tx),
+        );
+    }
+    let to = match &t.to {
+        NodeNames::One(a) => vec![a.clone()],
+        NodeNames::Many(list) => list.clone(),
+    };
+    if to.is_empty() {
+        return err("to", "name at least one account to credit".into());
+    }
+    if to.len() > limits::MAX_NODES {
+        return err("to", format!("at most {} accounts", limits::MAX_NODES));
+    }
+    for a in std::iter::once(&t.from).chain(&to) {
+        if !printable(a) {
+            return err(
+                "from",
+                format!("{a:?}: an account name is one printable word"),
+            );
+        }
+    }
+    if t.amount == 0 || t.amount > MAX_AMOUNT {
+        return err("amount", format!("an amount is between 1 and {MAX_AMOUNT}"));
+    }
+    Ok(Transfer {
+        tx: TxName(t.tx.clone()),
+        from: Account(t.from.clone()),
+        to: to.into_iter().map(Account).collect(),
+        amount: t.amount,
+    })
 }
 
 /// The checks a scenario runs: those it names, or every one of the protocol's
@@ -1085,6 +1188,8 @@ fn validate_expect(
     for (word, given) in [
         (OutcomeWord::Chosen, e.chosen.is_some()),
         (OutcomeWord::Livelock, e.livelock.is_some()),
+        (OutcomeWord::Decision, e.decision.is_some()),
+        (OutcomeWord::Blocked, e.blocked.is_some()),
     ] {
         if given && !info.outcomes.contains(&word) {
             return err(
@@ -1104,10 +1209,23 @@ fn validate_expect(
             "\"chosen\" and \"livelock\": true contradict each other".into(),
         );
     }
+    for (tx, outcome) in e.decision.iter().flatten() {
+        if crate::check::commit::TxDecision::from_name(outcome).is_none() {
+            return err(
+                &format!("expect.decision.{tx}"),
+                format!(
+                    "unknown decision {outcome:?}; expected one of: {}",
+                    crate::check::commit::TxDecision::expected()
+                ),
+            );
+        }
+    }
     if *e == ExpectSpec::default() {
         return err(
             "expect",
-            "expected at least one of \"chosen\", \"violation\", \"livelock\", \"holds\"".into(),
+            "expected at least one of \"chosen\", \"violation\", \"livelock\", \"holds\", \
+             \"decision\", \"blocked\""
+                .into(),
         );
     }
     Ok(())

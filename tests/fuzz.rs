@@ -611,6 +611,9 @@ const BUG_VARIANTS: &[(&str, &str, CheckKind)] = &[
     ("raft", "stale-read", CheckKind::Linearizability),
     ("raft", "vote-any-log", CheckKind::LogSafety),
     ("raft", "keep-conflict", CheckKind::LogSafety),
+    ("2pc", "abort-on-timeout", CheckKind::Atomicity),
+    ("3pc", "standard", CheckKind::Atomicity),
+    ("3pc", "decide-first", CheckKind::Atomicity),
 ];
 
 const CANARY_SEEDS: u64 = 2000;

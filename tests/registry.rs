@@ -45,6 +45,16 @@ fn without_variant(kind: ProtocolKind) -> serde_json::Value {
             },
             "limits": {"time": 600}
         }),
+        ProtocolKind::TwoPc | ProtocolKind::ThreePc | ProtocolKind::PaxosCommit => {
+            serde_json::json!({
+                "protocol": kind.name(),
+                "nodes": {"coordinators": 1, "participants": 3},
+                "requests": [
+                    {"at": 0, "node": "C1", "transfer": {"tx": "t1", "from": "P1", "to": ["P2", "P3"], "amount": 10}},
+                    {"at": 5, "node": "C1", "transfer": {"tx": "t2", "from": "P3", "to": "P1", "amount": 5}}
+                ]
+            })
+        }
     }
 }
 

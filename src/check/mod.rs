@@ -4,6 +4,7 @@
 //! Checkers read facts and histories only; none of them imports the engine.
 
 pub mod bench;
+pub mod commit;
 pub mod consensus;
 pub mod election;
 pub(crate) mod fxhash;
@@ -25,6 +26,9 @@ pub enum CheckKind {
     Ghost,
     LogSafety,
     ElectionSafety,
+    Atomicity,
+    Conservation,
+    Blocking,
 }
 
 impl Named for CheckKind {
@@ -60,6 +64,24 @@ impl Named for CheckKind {
             name: "election-safety",
             about: "at most one leader is elected in a term (Raft, Figure 3)",
         },
+        NameRow {
+            value: CheckKind::Atomicity,
+            name: "atomicity",
+            about: "no participant commits a transaction another aborts; commit only if every \
+                    participant voted Yes",
+        },
+        NameRow {
+            value: CheckKind::Conservation,
+            name: "conservation",
+            about: "the sum of all balances is unchanged after every completed transaction and \
+                    in the final state (seed 000 §2)",
+        },
+        NameRow {
+            value: CheckKind::Blocking,
+            name: "blocking",
+            about: "a report, never a violation: how long each participant stayed prepared and \
+                    uncertain, holding its locks",
+        },
     ];
 }
 
@@ -80,7 +102,10 @@ impl CheckKind {
             CheckKind::Agreement
             | CheckKind::Validity
             | CheckKind::LogSafety
-            | CheckKind::ElectionSafety => Needs::Facts,
+            | CheckKind::ElectionSafety
+            | CheckKind::Atomicity
+            | CheckKind::Conservation
+            | CheckKind::Blocking => Needs::Facts,
             CheckKind::Linearizability => Needs::History,
             CheckKind::Ghost => Needs::UniqueElements,
         }
@@ -96,7 +121,10 @@ impl CheckKind {
             | CheckKind::Validity
             | CheckKind::Ghost
             | CheckKind::LogSafety
-            | CheckKind::ElectionSafety => true,
+            | CheckKind::ElectionSafety
+            | CheckKind::Atomicity
+            | CheckKind::Conservation
+            | CheckKind::Blocking => true,
             CheckKind::Linearizability => false,
         }
     }

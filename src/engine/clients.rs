@@ -315,7 +315,9 @@ impl<P: Protocol> World<'_, P> {
             // "Not applied here" says nothing of an attempt that timed out.
             Reply::Fail { .. } if w.maybe_applied => Outcome::Info,
             Reply::Fail { .. } => Outcome::Fail,
-            Reply::Chosen(_) => unreachable!("data operations are not proposals"),
+            Reply::Chosen(_) | Reply::Decided { .. } => {
+                unreachable!("data operations are neither proposals nor transfers")
+            }
         };
         self.complete(client, outcome);
     }

@@ -148,6 +148,10 @@ pub fn generate(target: &Target, seed: u64) -> Generated {
             spec.workload = Some(draw_workload(&options, &mut Part::Load.rng(seed)));
             Vec::new()
         }
+        Serves::Transactions => {
+            spec.requests = draw_transfers(target, &spec, &options, &mut Part::Load.rng(seed));
+            spec.requests.iter().map(|r| r.at).collect()
+        }
     };
     let at = BusyTimes {
         busy,
@@ -296,6 +300,7 @@ fn draw_proposals(
                     at: 0,
                     node: n.name.clone(),
                     propose: Some("v".into()),
+                    transfer: None,
                 }],
             )
         })
@@ -323,6 +328,7 @@ fn draw_proposals(
             at,
             node: node.to_string(),
             propose: Some(format!("v{value}")),
+            transfer: None,
         });
         if rng.below(4) == 0 {
             value += 1;
@@ -330,9 +336,69 @@ fn draw_proposals(
                 at: at + rng.between(50, options.horizon.max(50)),
                 node: node.to_string(),
                 propose: Some(format!("v{value}")),
+                transfer: None,
             });
         }
     }
+    requests.sort_by_key(|r| r.at);
+    requests
+}
+
+/// Bank transfers: one to six transactions sent to one node that takes them,
+/// each moving a random amount between two accounts that validate (the
+/// protocol's default accounts, one per account-holding node).
+fn draw_transfers(
+    target: &Target,
+    spec: &ScenarioSpec,
+    options: &SwarmOptions,
+    rng: &mut DetRng,
+) -> Vec<RequestSpec> {
+    use crate::scenario::TransferSpec;
+    let NodesSpec::List(nodes) = &spec.nodes else {
+        unreachable!("generated nodes are a list")
+    };
+    let transfer = |c: &str, a: &str, b: &str| RequestSpec {
+        at: 0,
+        node: c.to_string(),
+        propose: None,
+        transfer: Some(TransferSpec {
+            tx: "t".into(),
+            from: a.to_string(),
+            to: NodeNames::One(b.to_string()),
+            amount: 1,
+        }),
+    };
+    // Every (coordinator, from, to) the protocol accepts.
+    let mut routes: Vec<(&str, &str, &str)> = Vec::new();
+    for c in nodes {
+        for a in nodes {
+            for b in nodes {
+                if a.name != b.name
+                    && validates(target, nodes, vec![transfer(&c.name, &a.name, &b.name)])
+                {
+                    routes.push((&c.name, &a.name, &b.name));
+                }
+            }
+        }
+    }
+    let Some(&(coordinator, _, _)) = routes.get(rng.below(routes.len().max(1) as u64) as usize)
+    else {
+        return Vec::new();
+    };
+    routes.retain(|r| r.0 == coordinator);
+    let count = rng.between(1, 6);
+    let mut requests: Vec<RequestSpec> = (1..=count)
+        .map(|k| {
+            let (c, a, b) = routes[rng.below(routes.len() as u64) as usize];
+            let mut r = transfer(c, a, b);
+            r.at = rng.below(options.horizon / 2 + 1);
+            if let Some(t) = r.transfer.as_mut() {
+                t.tx = format!("t{k}");
+                t.amount = rng.between(1, 80);
+            }
+            r
+        })
+        .collect();
     requests.sort_by_key(|r| r.at);
     requests
 }

@@ -7,8 +7,11 @@
 
 pub mod basic_paxos;
 pub mod multi_paxos;
+pub mod paxos_commit;
 pub mod primary_backup;
 pub mod raft;
+pub mod three_pc;
+pub mod two_pc;
 
 use crate::check::CheckKind;
 use crate::cluster::Cluster;
@@ -18,8 +21,11 @@ use crate::op::ScriptedRequest;
 use crate::protocol::{Meaning, Message, OutcomeWord, Protocol, Serves, Setup};
 use basic_paxos::BasicPaxos;
 use multi_paxos::MultiPaxos;
+use paxos_commit::PaxosCommit;
 use primary_backup::PrimaryBackup;
 use raft::Raft;
+use three_pc::ThreePc;
+use two_pc::TwoPc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProtocolKind {
@@ -27,6 +33,9 @@ pub enum ProtocolKind {
     PrimaryBackup,
     MultiPaxos,
     Raft,
+    TwoPc,
+    ThreePc,
+    PaxosCommit,
 }
 
 impl Named for ProtocolKind {
@@ -52,6 +61,23 @@ impl Named for ProtocolKind {
             name: "raft",
             about: "Raft: elected leaders, a continuous log, commit by current-term majority",
         },
+        NameRow {
+            value: ProtocolKind::TwoPc,
+            name: "2pc",
+            about: "two-phase commit: a coordinator runs bank transfers across participants",
+        },
+        NameRow {
+            value: ProtocolKind::ThreePc,
+            name: "3pc",
+            about: "three-phase commit: CanCommit, PreCommit, DoCommit; participants decide on a \
+                    timeout",
+        },
+        NameRow {
+            value: ProtocolKind::PaxosCommit,
+            name: "paxos-commit",
+            about: "2PC whose decision a Paxos group of acceptors chooses: survives the \
+                    coordinator's crash",
+        },
     ];
 }
 
@@ -74,6 +100,9 @@ impl ProtocolKind {
             ProtocolKind::PrimaryBackup => v.visit::<PrimaryBackup>(),
             ProtocolKind::MultiPaxos => v.visit::<MultiPaxos>(),
             ProtocolKind::Raft => v.visit::<Raft>(),
+            ProtocolKind::TwoPc => v.visit::<TwoPc>(),
+            ProtocolKind::ThreePc => v.visit::<ThreePc>(),
+            ProtocolKind::PaxosCommit => v.visit::<PaxosCommit>(),
         }
     }
 
@@ -121,6 +150,27 @@ impl ProtocolKind {
                     variant,
                 }
             }
+            ProtocolKind::TwoPc => {
+                let (config, variant) = configure::<TwoPc>(input)?;
+                Configured {
+                    config: ProtocolConfig::TwoPc(config),
+                    variant,
+                }
+            }
+            ProtocolKind::ThreePc => {
+                let (config, variant) = configure::<ThreePc>(input)?;
+                Configured {
+                    config: ProtocolConfig::ThreePc(config),
+                    variant,
+                }
+            }
+            ProtocolKind::PaxosCommit => {
+                let (config, variant) = configure::<PaxosCommit>(input)?;
+                Configured {
+                    config: ProtocolConfig::PaxosCommit(config),
+                    variant,
+                }
+            }
         })
     }
 }
@@ -132,6 +182,9 @@ pub enum ProtocolConfig {
     PrimaryBackup(<PrimaryBackup as Protocol>::Config),
     MultiPaxos(<MultiPaxos as Protocol>::Config),
     Raft(<Raft as Protocol>::Config),
+    TwoPc(<TwoPc as Protocol>::Config),
+    ThreePc(<ThreePc as Protocol>::Config),
+    PaxosCommit(<PaxosCommit as Protocol>::Config),
 }
 
 impl ProtocolConfig {
@@ -141,6 +194,9 @@ impl ProtocolConfig {
             ProtocolConfig::PrimaryBackup(c) => v.visit::<PrimaryBackup>(c),
             ProtocolConfig::MultiPaxos(c) => v.visit::<MultiPaxos>(c),
             ProtocolConfig::Raft(c) => v.visit::<Raft>(c),
+            ProtocolConfig::TwoPc(c) => v.visit::<TwoPc>(c),
+            ProtocolConfig::ThreePc(c) => v.visit::<ThreePc>(c),
+            ProtocolConfig::PaxosCommit(c) => v.visit::<PaxosCommit>(c),
         }
     }
 

@@ -26,6 +26,7 @@ pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, 
             let op = match op {
                 Op::Propose(v) => format!("propose {v}"),
                 Op::Data(input) => input.to_string(),
+                Op::Transfer(t) => t.to_string(),
             };
             let from = client.map(|c| format!(" from {c}")).unwrap_or_default();
             if *node_down {
@@ -83,6 +84,10 @@ pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, 
             Reply::Chosen(v) => format!("{node:<4} answers {request}: chosen {v}"),
             Reply::Ok(output) => format!("{node:<4} answers {request}: ok {output}"),
             Reply::Fail { reason, .. } => format!("{node:<4} answers {request}: failed ({reason})"),
+            Reply::Decided { commit } => format!(
+                "{node:<4} answers {request}: {}",
+                if *commit { "committed" } else { "aborted" }
+            ),
         },
         Event::Crash { node } => format!("{node:<4} ☠ crashes"),
         Event::Restart { node } => format!("{node:<4} ↻ restarts from its disk"),
@@ -145,5 +150,29 @@ pub fn describe_fact(fact: &Fact) -> String {
             command,
             ..
         } => format!("applies #{index} (epoch {epoch}): {command}"),
+        Fact::Opened { account, balance } => format!("opens account {account} with {balance}"),
+        Fact::TxBegun { tx, participants } => {
+            format!("begins {tx} with {} participants", participants.len())
+        }
+        Fact::Voted {
+            tx,
+            yes: true,
+            delta,
+            ..
+        } => format!("votes Yes on {tx}: prepared (change {delta:+}), accounts locked"),
+        Fact::Voted { tx, reason, .. } => format!(
+            "votes No on {tx} ({})",
+            reason.as_deref().unwrap_or("no reason given")
+        ),
+        Fact::Decided { tx, commit } => {
+            format!("decides {}: {tx}", if *commit { "COMMIT" } else { "ABORT" })
+        }
+        Fact::TxCommitted { tx, delta } => format!("commits {tx} (change {delta:+}), unlocks"),
+        Fact::TxAborted { tx } => format!("rolls back {tx}, unlocks"),
+        Fact::Blocked { tx } => format!("is blocked on {tx}: prepared, uncertain, holding locks"),
+        Fact::Answered { tx, commit } => format!(
+            "tells the client {tx} {}",
+            if *commit { "committed" } else { "aborted" }
+        ),
     }
 }

@@ -477,6 +477,63 @@ impl Narrator {
                 format!("{node} applies log entry #{index} ({command}, epoch {epoch}) to its store"),
                 format!("{node} 把日志条目 #{index}（{command}，第 {epoch} 轮）应用到状态机"),
             ),
+            Fact::Opened { account, balance } => self.say(
+                format!("{node} opens account {account} with a balance of {balance}"),
+                format!("{node} 开立账户 {account}，余额 {balance}"),
+            ),
+            Fact::TxBegun { tx, participants } => self.say(
+                format!("{node} begins transaction {tx} across {} participants", participants.len()),
+                format!("{node} 开始事务 {tx}，涉及 {} 个参与者", participants.len()),
+            ),
+            Fact::Voted {
+                tx,
+                yes: true,
+                delta,
+                ..
+            } => self.say(
+                format!(
+                    "{node} votes Yes on {tx}: its redo/undo record is on disk and its accounts \
+                     are locked (change {delta:+}); it can no longer decide alone"
+                ),
+                format!("{node} 对事务 {tx} 投同意票：redo/undo 日志已落盘，账户已锁定（变化 {delta:+}）；它不能再自行决定"),
+            ),
+            Fact::Voted { tx, reason, .. } => {
+                let why = reason.clone().unwrap_or_default();
+                self.say(
+                    format!("{node} votes No on {tx} ({why}): the transaction must abort"),
+                    format!("{node} 对事务 {tx} 投反对票（{why}）：事务必须中止"),
+                )
+            }
+            Fact::Decided { tx, commit: true } => self.say(
+                format!("{node} decides to COMMIT {tx}, and logs the decision before sending it"),
+                format!("{node} 决定提交事务 {tx}，并在发送前把决定写入日志"),
+            ),
+            Fact::Decided { tx, .. } => self.say(
+                format!("{node} decides to ABORT {tx}, and logs the decision before sending it"),
+                format!("{node} 决定中止事务 {tx}，并在发送前把决定写入日志"),
+            ),
+            Fact::TxCommitted { tx, delta } => self.say(
+                format!("{node} commits {tx} (change {delta:+}) and releases its locks"),
+                format!("{node} 提交事务 {tx}（变化 {delta:+}），释放锁"),
+            ),
+            Fact::TxAborted { tx } => self.say(
+                format!("{node} rolls {tx} back with its undo record and releases its locks"),
+                format!("{node} 用 undo 日志回滚事务 {tx}，释放锁"),
+            ),
+            Fact::Blocked { tx } => self.say(
+                format!(
+                    "{node} is blocked on {tx}: it voted Yes, does not know the outcome, and must \
+                     keep its locks until it learns it (同步阻塞)"
+                ),
+                format!("{node} 在事务 {tx} 上阻塞：它已投同意票却不知道结果，在得知之前必须一直持有锁（同步阻塞）"),
+            ),
+            Fact::Answered { tx, commit } => {
+                let (en, zh) = if *commit { ("committed", "已提交") } else { ("aborted", "已中止") };
+                self.say(
+                    format!("{node} tells the client that {tx} {en}"),
+                    format!("{node} 告诉客户端事务 {tx} {zh}"),
+                )
+            }
         }
     }
 }
