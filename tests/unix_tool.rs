@@ -301,15 +301,19 @@ fn outputs_never_destroy_inputs_or_each_other() {
 
 #[test]
 fn a_scenario_name_from_list_runs_its_file() {
-    for name in ["happy-path", "paxos/happy-path"] {
+    for name in ["amnesia", "paxos/happy-path"] {
         let o = parliament().args(["run", name, "-q"]).output().unwrap();
         assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o.stderr));
         assert!(text(&o.stdout).contains("chosen: X"));
     }
+    // A name several protocols share is refused with the files it matches.
+    let o = parliament().args(["run", "happy-path", "-q"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("scenarios/paxos/happy-path.json"));
     // From another directory the bundled scenarios are found.
     let o = parliament()
         .current_dir(std::env::temp_dir())
-        .args(["run", "happy-path", "-q"])
+        .args(["run", "paxos/happy-path", "-q"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
