@@ -341,7 +341,7 @@ fn figure_7_every_follower_converges_and_fast_backup_saves_rounds() {
     assert_eq!(fast.get("Sb"), Some(&1));
     assert_eq!(slow.get("Sf"), Some(&7));
     assert_eq!(slow.get("Sb"), Some(&6));
-    assert!(fast.get("Sc").is_none() && fast.get("Sd").is_none());
+    assert!(!fast.contains_key("Sc") && !fast.contains_key("Sd"));
 }
 
 #[test]

@@ -307,7 +307,10 @@ fn a_scenario_name_from_list_runs_its_file() {
         assert!(text(&o.stdout).contains("chosen: X"));
     }
     // A name several protocols share is refused with the files it matches.
-    let o = parliament().args(["run", "happy-path", "-q"]).output().unwrap();
+    let o = parliament()
+        .args(["run", "happy-path", "-q"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("scenarios/paxos/happy-path.json"));
     // From another directory the bundled scenarios are found.
