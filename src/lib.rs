@@ -12,6 +12,7 @@ pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod cluster;
+pub mod commit;
 pub mod engine;
 pub mod error;
 pub mod fact;

@@ -23,17 +23,18 @@
 //! `participant` (the default), `acceptor` (when none is named, the
 //! participants are the acceptors).
 
-use super::two_pc::{commit_roles, not_a_transfer, participant_fields, positive};
 use crate::ballot::Ballot;
 use crate::bank::{
     Account, Bank, BankParams, Ledger, LedgerDisk, LedgerHost, LedgerWrite, Standing, TxId, TxName,
 };
 use crate::check::CheckKind;
+use crate::commit::setup::{self, not_a_transfer};
+use crate::commit::{Phase1, Tally, Votes, coordinator, participant};
 use crate::error::InputError;
 use crate::fact::Fact;
 use crate::ids::{NodeId, RequestId};
 use crate::named::{NameRow, Named};
-use crate::op::{ClientRequest, Op, Reply};
+use crate::op::{ClientRequest, Reply};
 use crate::protocol::{
     Ctx, DurableState, FieldValue, Meaning, Message, NodeView, OutcomeWord, Protocol, RoleRow,
     Serves, Setup,
@@ -257,8 +258,7 @@ impl fmt::Display for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Msg::Prepare { tx, part } => {
-                let part: Vec<String> = part.iter().map(|(a, c)| format!("{a}{c:+}")).collect();
-                write!(f, "prepare({tx}: {})", part.join(" "))
+                write!(f, "prepare({tx}: {})", participant::part_text(part))
             }
             Msg::Vote { tx, yes } => write!(f, "vote({tx}, {})", if *yes { "Yes" } else { "No" }),
             Msg::Phase1a { tx, ballot } => write!(f, "phase1a({tx}, {ballot})"),
@@ -367,7 +367,7 @@ struct Coordinator {
     begun: BTreeSet<TxName>,
     /// Begun since this start: the only ones it may propose for in ballot 1.
     active: BTreeSet<TxName>,
-    votes: BTreeMap<TxName, BTreeMap<NodeId, bool>>,
+    votes: BTreeMap<TxName, Votes>,
     proposed: BTreeSet<TxName>,
     clients: BTreeMap<TxName, RequestId>,
 }
@@ -419,12 +419,8 @@ impl Protocol for PaxosCommit {
     ];
     const DEFAULT_ROLES: &'static [Role] = &[Role::Participant];
     type Params = Params;
-    const CHECKS: &'static [CheckKind] = &[
-        CheckKind::Atomicity,
-        CheckKind::Conservation,
-        CheckKind::Blocking,
-    ];
-    const OUTCOMES: &'static [OutcomeWord] = &[OutcomeWord::Decision, OutcomeWord::Blocked];
+    const CHECKS: &'static [CheckKind] = setup::CHECKS;
+    const OUTCOMES: &'static [OutcomeWord] = setup::OUTCOMES;
     const SERVES: Serves = Serves::Transactions;
     type Msg = Msg;
     type Timer = Timer;
@@ -433,38 +429,38 @@ impl Protocol for PaxosCommit {
 
     fn configure(setup: &Setup<'_, Self>) -> Result<Config, InputError> {
         let p = &setup.params;
-        let (coordinators, participants) =
-            commit_roles(setup, Role::Coordinator, Role::Participant)?;
-        let mut acceptors = setup.with_role(Role::Acceptor);
-        if acceptors.is_empty() {
-            acceptors = participants.clone();
-        }
-        if acceptors.contains(&coordinators[0]) {
-            return Err(setup.error(
-                "nodes",
-                "the coordinator cannot also be an acceptor: its crash is what the group survives",
-            ));
-        }
-        positive(setup, "params.vote_timeout", p.vote_timeout)?;
-        positive(setup, "params.decision_timeout", p.decision_timeout)?;
-        let bank = Bank::configure(
+        let nodes = setup::configure(
             setup,
+            Role::Coordinator,
+            Role::Participant,
+            &[
+                ("params.vote_timeout", p.vote_timeout),
+                ("params.decision_timeout", p.decision_timeout),
+            ],
             &BankParams {
                 accounts: p.accounts.clone(),
                 vote_no: p.vote_no.clone(),
                 no_probability: p.no_probability,
             },
-            &coordinators,
-            &participants,
         )?;
-        let mut proposers = coordinators.clone();
-        proposers.extend(&participants);
+        let mut acceptors = setup.with_role(Role::Acceptor);
+        if acceptors.is_empty() {
+            acceptors = nodes.participants.clone();
+        }
+        if acceptors.contains(&nodes.coordinators[0]) {
+            return Err(setup.error(
+                "nodes",
+                "the coordinator cannot also be an acceptor: its crash is what the group survives",
+            ));
+        }
+        let mut proposers = nodes.coordinators.clone();
+        proposers.extend(&nodes.participants);
         Ok(Config {
             vote_timeout: p.vote_timeout,
             decision_timeout: p.decision_timeout,
-            bank,
-            coordinators,
-            participants,
+            bank: nodes.bank,
+            coordinators: nodes.coordinators,
+            participants: nodes.participants,
             acceptors: Quorum::new(acceptors),
             proposers,
         })
@@ -476,12 +472,14 @@ impl Protocol for PaxosCommit {
 
     fn on_recover(config: &Config, me: NodeId, disk: &Disk, ctx: &mut Ctx<Self>) -> Self {
         let participant = config.participants.contains(&me).then(|| {
-            let ledger = Ledger::recover(&config.bank, me, &disk.ledger, ctx);
-            for tx in ledger.in_doubt() {
-                if let Some(id) = config.bank.id(&tx) {
-                    ctx.set_timer(Timer::Outcome(id), config.decision_timeout);
-                }
-            }
+            let ledger = participant::recover(
+                &config.bank,
+                me,
+                &disk.ledger,
+                ctx,
+                Timer::Outcome,
+                config.decision_timeout,
+            );
             Participant {
                 ledger,
                 recoveries: BTreeMap::new(),
@@ -504,11 +502,9 @@ impl Protocol for PaxosCommit {
     }
 
     fn on_request(&mut self, ctx: &mut Ctx<Self>, request: ClientRequest) {
-        let Op::Transfer(transfer) = request.op else {
-            ctx.reply(request.id, not_a_transfer());
-            return;
-        };
-        self.begin(ctx, request.id, &transfer.tx);
+        if let Some((request, tx)) = coordinator::transfer(ctx, request) {
+            self.begin(ctx, request, &tx);
+        }
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<Self>, from: NodeId, msg: Msg) {
@@ -560,7 +556,7 @@ impl Protocol for PaxosCommit {
         }
         let mut view = NodeView::new(roles);
         if let Some(p) = &self.participant {
-            participant_fields(&mut view, &p.ledger);
+            participant::fields(&mut view, &p.ledger);
         }
         if let Some(a) = &self.acceptor {
             let text = a
@@ -624,19 +620,7 @@ impl PaxosCommit {
         c.active.insert(tx.clone());
         let plan = self.config.bank.plan(id);
         ctx.persist(DiskWrite::Begun(tx.clone()));
-        ctx.note(Fact::TxBegun {
-            tx: tx.clone(),
-            participants: plan.participants.clone(),
-        });
-        for (&p, part) in plan.participants.iter().zip(&plan.parts) {
-            ctx.send(
-                p,
-                Msg::Prepare {
-                    tx: tx.clone(),
-                    part: part.clone(),
-                },
-            );
-        }
+        coordinator::ask_participants(ctx, plan, |tx, part| Msg::Prepare { tx, part });
         ctx.set_timer(Timer::Votes(id), self.config.vote_timeout);
     }
 
@@ -650,16 +634,15 @@ impl PaxosCommit {
         if !c.active.contains(tx) {
             return;
         }
-        let votes = c.votes.entry(tx.clone()).or_default();
-        votes.insert(from, yes);
-        if !yes {
-            self.coordinator_proposes(ctx, tx, false);
-        } else if plan
-            .participants
-            .iter()
-            .all(|p| votes.get(p) == Some(&true))
+        match c
+            .votes
+            .entry(tx.clone())
+            .or_default()
+            .record(plan, from, yes)
         {
-            self.coordinator_proposes(ctx, tx, true);
+            Tally::No => self.coordinator_proposes(ctx, tx, false),
+            Tally::AllYes => self.coordinator_proposes(ctx, tx, true),
+            Tally::Waiting => {}
         }
     }
 
@@ -711,31 +694,22 @@ impl PaxosCommit {
         let Some(p) = self.participant.as_mut() else {
             return;
         };
-        let yes = match p.ledger.standing(tx) {
-            Standing::Unknown => match p.ledger.vote_on(bank, ctx, tx, part) {
-                Ok(()) => {
-                    p.ledger.prepare(ctx, tx, part);
-                    if let Some(id) = bank.id(tx) {
-                        ctx.set_timer(Timer::Outcome(id), self.config.decision_timeout);
-                    }
-                    true
-                }
-                Err(why) => {
-                    p.ledger.refuse(ctx, tx, why);
-                    false
-                }
-            },
-            Standing::Prepared => true,
-            Standing::Aborted => false,
-            Standing::Committed => return,
-        };
-        ctx.send(
-            from,
-            Msg::Vote {
-                tx: tx.clone(),
-                yes,
-            },
-        );
+        let answer = participant::phase1(&mut p.ledger, bank, ctx, tx, part);
+        // Voted Yes: uncertain until a majority of acceptors chose the outcome.
+        if answer == Phase1::Prepared
+            && let Some(id) = bank.id(tx)
+        {
+            ctx.set_timer(Timer::Outcome(id), self.config.decision_timeout);
+        }
+        if let Some(yes) = answer.vote() {
+            ctx.send(
+                from,
+                Msg::Vote {
+                    tx: tx.clone(),
+                    yes,
+                },
+            );
+        }
     }
 
     /// Uncertain at the timeout: run phase 1 with a ballot of our own. A
@@ -932,11 +906,7 @@ impl PaxosCommit {
         if let Some(c) = self.coordinator.as_mut()
             && let Some(request) = c.clients.remove(tx)
         {
-            ctx.reply(request, Reply::Decided { commit });
-            ctx.note(Fact::Answered {
-                tx: tx.clone(),
-                commit,
-            });
+            coordinator::answer(ctx, request, tx, commit);
         }
     }
 }

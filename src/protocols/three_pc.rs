@@ -27,16 +27,17 @@
 //! (`params.forward_delay` later) — a crash in between leaves the others to
 //! decide by timeout.
 
-use super::two_pc::{commit_roles, not_a_transfer, participant_fields, positive};
 use crate::bank::{
     Account, Bank, BankParams, Ledger, LedgerDisk, LedgerHost, LedgerWrite, Standing, TxId, TxName,
 };
 use crate::check::CheckKind;
+use crate::commit::setup::{self, COORDINATOR, PARTICIPANT, Role, not_a_transfer};
+use crate::commit::{Acks, Client, Phase1, Tally, Votes, coordinator, participant};
 use crate::error::InputError;
 use crate::fact::Fact;
 use crate::ids::{NodeId, RequestId};
 use crate::named::{NameRow, Named};
-use crate::op::{ClientRequest, Op, Reply};
+use crate::op::ClientRequest;
 use crate::protocol::{
     Ctx, DurableState, FieldValue, Meaning, Message, NodeView, OutcomeWord, Protocol, RoleRow,
     Serves, Setup,
@@ -70,12 +71,6 @@ impl Named for Variant {
             about: "BUG: acts on a decision first and forwards it only later",
         },
     ];
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    Coordinator,
-    Participant,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -264,8 +259,7 @@ impl fmt::Display for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Msg::CanCommit { tx, part } => {
-                let part: Vec<String> = part.iter().map(|(a, c)| format!("{a}{c:+}")).collect();
-                write!(f, "can-commit({tx}: {})", part.join(" "))
+                write!(f, "can-commit({tx}: {})", participant::part_text(part))
             }
             Msg::Vote { tx, yes: true } => write!(f, "vote({tx}, Yes)"),
             Msg::Vote { tx, yes: false } => write!(f, "vote({tx}, No)"),
@@ -365,20 +359,22 @@ struct Coordinator {
 struct Round {
     id: TxId,
     phase: CoordinatorLog,
-    votes: BTreeMap<NodeId, bool>,
-    acks: BTreeSet<NodeId>,
-    done: BTreeSet<NodeId>,
-    client: Option<RequestId>,
+    votes: Votes,
+    /// PreCommit acknowledged.
+    acks: Acks,
+    /// The decision carried out.
+    done: Acks,
+    client: Client,
 }
 
 impl Round {
-    fn new(id: TxId, phase: CoordinatorLog, client: Option<RequestId>) -> Round {
+    fn new(id: TxId, phase: CoordinatorLog, client: Client) -> Round {
         Round {
             id,
             phase,
-            votes: BTreeMap::new(),
-            acks: BTreeSet::new(),
-            done: BTreeSet::new(),
+            votes: Votes::default(),
+            acks: Acks::default(),
+            done: Acks::default(),
             client,
         }
     }
@@ -401,28 +397,11 @@ impl LedgerHost for ThreePc {
 impl Protocol for ThreePc {
     type Variant = Variant;
     type Role = Role;
-    const ROLES: &'static [RoleRow<Role>] = &[
-        RoleRow {
-            role: Role::Coordinator,
-            name: "coordinator",
-            plural: "coordinators",
-            prefix: "C",
-        },
-        RoleRow {
-            role: Role::Participant,
-            name: "participant",
-            plural: "participants",
-            prefix: "P",
-        },
-    ];
+    const ROLES: &'static [RoleRow<Role>] = &[COORDINATOR, PARTICIPANT];
     const DEFAULT_ROLES: &'static [Role] = &[Role::Participant];
     type Params = Params;
-    const CHECKS: &'static [CheckKind] = &[
-        CheckKind::Atomicity,
-        CheckKind::Conservation,
-        CheckKind::Blocking,
-    ];
-    const OUTCOMES: &'static [OutcomeWord] = &[OutcomeWord::Decision, OutcomeWord::Blocked];
+    const CHECKS: &'static [CheckKind] = setup::CHECKS;
+    const OUTCOMES: &'static [OutcomeWord] = setup::OUTCOMES;
     const SERVES: Serves = Serves::Transactions;
     type Msg = Msg;
     type Timer = Timer;
@@ -431,29 +410,29 @@ impl Protocol for ThreePc {
 
     fn configure(setup: &Setup<'_, Self>) -> Result<Config, InputError> {
         let p = &setup.params;
-        let (coordinators, participants) =
-            commit_roles(setup, Role::Coordinator, Role::Participant)?;
-        positive(setup, "params.vote_timeout", p.vote_timeout)?;
-        positive(setup, "params.decision_timeout", p.decision_timeout)?;
-        positive(setup, "params.forward_delay", p.forward_delay)?;
-        let bank = Bank::configure(
+        let nodes = setup::configure(
             setup,
+            Role::Coordinator,
+            Role::Participant,
+            &[
+                ("params.vote_timeout", p.vote_timeout),
+                ("params.decision_timeout", p.decision_timeout),
+                ("params.forward_delay", p.forward_delay),
+            ],
             &BankParams {
                 accounts: p.accounts.clone(),
                 vote_no: p.vote_no.clone(),
                 no_probability: p.no_probability,
             },
-            &coordinators,
-            &participants,
         )?;
         Ok(Config {
             variant: setup.variant,
             vote_timeout: p.vote_timeout,
             decision_timeout: p.decision_timeout,
             forward_delay: p.forward_delay,
-            bank,
-            coordinators,
-            participants,
+            bank: nodes.bank,
+            coordinators: nodes.coordinators,
+            participants: nodes.participants,
         })
     }
 
@@ -469,12 +448,14 @@ impl Protocol for ThreePc {
             participant: None,
         };
         if config.participants.contains(&me) {
-            let ledger = Ledger::recover(&config.bank, me, &disk.ledger, ctx);
-            for tx in ledger.in_doubt() {
-                if let Some(id) = config.bank.id(&tx) {
-                    ctx.set_timer(Timer::Next(id), config.decision_timeout);
-                }
-            }
+            let ledger = participant::recover(
+                &config.bank,
+                me,
+                &disk.ledger,
+                ctx,
+                Timer::Next,
+                config.decision_timeout,
+            );
             node.participant = Some(Participant {
                 ledger,
                 precommitted: disk.precommitted.clone(),
@@ -489,7 +470,8 @@ impl Protocol for ThreePc {
                     continue;
                 };
                 if let Some(c) = node.coordinator.as_mut() {
-                    c.txs.insert(tx.clone(), Round::new(id, log, None));
+                    c.txs
+                        .insert(tx.clone(), Round::new(id, log, Client::default()));
                 }
                 match log {
                     CoordinatorLog::Begun => node.decide(ctx, tx, false),
@@ -502,11 +484,9 @@ impl Protocol for ThreePc {
     }
 
     fn on_request(&mut self, ctx: &mut Ctx<Self>, request: ClientRequest) {
-        let Op::Transfer(transfer) = request.op else {
-            ctx.reply(request.id, not_a_transfer());
-            return;
-        };
-        self.begin(ctx, request.id, &transfer.tx);
+        if let Some((request, tx)) = coordinator::transfer(ctx, request) {
+            self.begin(ctx, request, &tx);
+        }
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<Self>, from: NodeId, msg: Msg) {
@@ -568,7 +548,7 @@ impl Protocol for ThreePc {
             view.field("transactions", FieldValue::Text(text));
         }
         if let Some(p) = &self.participant {
-            participant_fields(&mut view, &p.ledger);
+            participant::fields(&mut view, &p.ledger);
             let pre: Vec<&str> = p.precommitted.iter().map(|t| t.0.as_str()).collect();
             view.field("precommitted", FieldValue::Text(pre.join(" ")));
         }
@@ -586,31 +566,20 @@ impl ThreePc {
             return;
         };
         if let Some(round) = c.txs.get_mut(tx) {
-            match round.phase {
-                CoordinatorLog::Decided(commit) => ctx.reply(request, Reply::Decided { commit }),
-                _ => round.client = Some(request),
-            }
+            let decided = match round.phase {
+                CoordinatorLog::Decided(commit) => Some(commit),
+                _ => None,
+            };
+            round.client.repeat(ctx, request, decided);
             return;
         }
         c.txs.insert(
             tx.clone(),
-            Round::new(id, CoordinatorLog::Begun, Some(request)),
+            Round::new(id, CoordinatorLog::Begun, Client::waiting(request)),
         );
         let plan = self.config.bank.plan(id);
         ctx.persist(DiskWrite::Coordinator(tx.clone(), CoordinatorLog::Begun));
-        ctx.note(Fact::TxBegun {
-            tx: tx.clone(),
-            participants: plan.participants.clone(),
-        });
-        for (&p, part) in plan.participants.iter().zip(&plan.parts) {
-            ctx.send(
-                p,
-                Msg::CanCommit {
-                    tx: tx.clone(),
-                    part: part.clone(),
-                },
-            );
-        }
+        coordinator::ask_participants(ctx, plan, |tx, part| Msg::CanCommit { tx, part });
         ctx.set_timer(Timer::Votes(id), self.config.vote_timeout);
     }
 
@@ -622,19 +591,12 @@ impl ThreePc {
         if round.phase != CoordinatorLog::Begun {
             return;
         }
-        round.votes.insert(from, yes);
         let id = round.id;
         let plan = self.config.bank.plan(id);
-        if !yes {
-            self.decide(ctx, tx, false);
-            return;
-        }
-        if !plan
-            .participants
-            .iter()
-            .all(|p| round.votes.get(p) == Some(&true))
-        {
-            return;
+        match round.votes.record(plan, from, yes) {
+            Tally::No => return self.decide(ctx, tx, false),
+            Tally::Waiting => return,
+            Tally::AllYes => {}
         }
         round.phase = CoordinatorLog::PreCommitted;
         ctx.persist(DiskWrite::Coordinator(
@@ -666,9 +628,7 @@ impl ThreePc {
         if round.phase != CoordinatorLog::PreCommitted {
             return;
         }
-        round.acks.insert(from);
-        let plan = self.config.bank.plan(round.id);
-        if plan.participants.iter().all(|p| round.acks.contains(p)) {
+        if round.acks.record(self.config.bank.plan(round.id), from) {
             self.decide(ctx, tx, true);
         }
     }
@@ -705,13 +665,7 @@ impl ThreePc {
         ctx.cancel_timer(Timer::Acks(id));
         let plan = self.config.bank.plan(id);
         ctx.send_all(&plan.participants, &decision(tx, commit));
-        if let Some(request) = round.client.take() {
-            ctx.reply(request, Reply::Decided { commit });
-            ctx.note(Fact::Answered {
-                tx: tx.clone(),
-                commit,
-            });
-        }
+        round.client.answer(ctx, tx, commit);
         ctx.set_timer(Timer::Resend(id), self.config.vote_timeout);
     }
 
@@ -719,9 +673,7 @@ impl ThreePc {
         let Some(round) = self.coordinator.as_mut().and_then(|c| c.txs.get_mut(tx)) else {
             return;
         };
-        round.done.insert(from);
-        let plan = self.config.bank.plan(round.id);
-        if plan.participants.iter().all(|p| round.done.contains(p)) {
+        if round.done.record(self.config.bank.plan(round.id), from) {
             ctx.cancel_timer(Timer::Resend(round.id));
         }
     }
@@ -734,12 +686,7 @@ impl ThreePc {
             return;
         };
         let plan = self.config.bank.plan(round.id);
-        let missing: Vec<NodeId> = plan
-            .participants
-            .iter()
-            .copied()
-            .filter(|p| !round.done.contains(p))
-            .collect();
+        let missing = round.done.missing(plan);
         if !missing.is_empty() {
             ctx.send_all(&missing, &decision(tx, commit));
             ctx.set_timer(Timer::Resend(round.id), self.config.vote_timeout);
@@ -760,31 +707,22 @@ impl ThreePc {
         let Some(p) = self.participant.as_mut() else {
             return;
         };
-        let yes = match p.ledger.standing(tx) {
-            Standing::Unknown => match p.ledger.vote_on(bank, ctx, tx, part) {
-                Ok(()) => {
-                    p.ledger.prepare(ctx, tx, part);
-                    if let Some(id) = bank.id(tx) {
-                        ctx.set_timer(Timer::Next(id), self.config.decision_timeout);
-                    }
-                    true
-                }
-                Err(why) => {
-                    p.ledger.refuse(ctx, tx, why);
-                    false
-                }
-            },
-            Standing::Prepared => true,
-            Standing::Aborted => false,
-            Standing::Committed => return,
-        };
-        ctx.send(
-            from,
-            Msg::Vote {
-                tx: tx.clone(),
-                yes,
-            },
-        );
+        let answer = participant::phase1(&mut p.ledger, bank, ctx, tx, part);
+        // Voted Yes: from now on the timeout before PreCommit aborts.
+        if answer == Phase1::Prepared
+            && let Some(id) = bank.id(tx)
+        {
+            ctx.set_timer(Timer::Next(id), self.config.decision_timeout);
+        }
+        if let Some(yes) = answer.vote() {
+            ctx.send(
+                from,
+                Msg::Vote {
+                    tx: tx.clone(),
+                    yes,
+                },
+            );
+        }
     }
 
     /// PreCommit: remember it on disk, then ack; the timeout now commits.

@@ -26,11 +26,13 @@ use crate::bank::{
     Account, Bank, BankParams, Ledger, LedgerDisk, LedgerHost, LedgerWrite, Standing, TxId, TxName,
 };
 use crate::check::CheckKind;
+use crate::commit::setup::{self, COORDINATOR, PARTICIPANT, Role, not_a_transfer};
+use crate::commit::{Acks, Client, Phase1, Tally, Votes, coordinator, participant};
 use crate::error::InputError;
 use crate::fact::Fact;
 use crate::ids::{NodeId, RequestId};
 use crate::named::{NameRow, Named};
-use crate::op::{ClientRequest, Op, Reply};
+use crate::op::ClientRequest;
 use crate::protocol::{
     Ctx, DurableState, FieldValue, Meaning, Message, NodeView, OutcomeWord, Protocol, RoleRow,
     Serves, Setup,
@@ -58,12 +60,6 @@ impl Named for Variant {
             about: "BUG: a participant that voted Yes rolls back when its timeout fires",
         },
     ];
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    Coordinator,
-    Participant,
 }
 
 /// Settings from the scenario's `params`.
@@ -257,8 +253,7 @@ impl fmt::Display for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Msg::Prepare { tx, part } => {
-                let part: Vec<String> = part.iter().map(|(a, c)| format!("{a}{c:+}")).collect();
-                write!(f, "prepare({tx}: {})", part.join(" "))
+                write!(f, "prepare({tx}: {})", participant::part_text(part))
             }
             Msg::Vote { tx, yes: true } => write!(f, "vote({tx}, Yes)"),
             Msg::Vote { tx, yes: false } => write!(f, "vote({tx}, No)"),
@@ -341,10 +336,22 @@ struct Coordinator {
 #[derive(Clone, Debug)]
 struct Round {
     id: TxId,
-    votes: BTreeMap<NodeId, bool>,
+    votes: Votes,
     decision: Option<bool>,
-    acked: BTreeSet<NodeId>,
-    client: Option<RequestId>,
+    acked: Acks,
+    client: Client,
+}
+
+impl Round {
+    fn new(id: TxId, decision: Option<bool>, client: Client) -> Round {
+        Round {
+            id,
+            votes: Votes::default(),
+            decision,
+            acked: Acks::default(),
+            client,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -363,28 +370,11 @@ impl LedgerHost for TwoPc {
 impl Protocol for TwoPc {
     type Variant = Variant;
     type Role = Role;
-    const ROLES: &'static [RoleRow<Role>] = &[
-        RoleRow {
-            role: Role::Coordinator,
-            name: "coordinator",
-            plural: "coordinators",
-            prefix: "C",
-        },
-        RoleRow {
-            role: Role::Participant,
-            name: "participant",
-            plural: "participants",
-            prefix: "P",
-        },
-    ];
+    const ROLES: &'static [RoleRow<Role>] = &[COORDINATOR, PARTICIPANT];
     const DEFAULT_ROLES: &'static [Role] = &[Role::Participant];
     type Params = Params;
-    const CHECKS: &'static [CheckKind] = &[
-        CheckKind::Atomicity,
-        CheckKind::Conservation,
-        CheckKind::Blocking,
-    ];
-    const OUTCOMES: &'static [OutcomeWord] = &[OutcomeWord::Decision, OutcomeWord::Blocked];
+    const CHECKS: &'static [CheckKind] = setup::CHECKS;
+    const OUTCOMES: &'static [OutcomeWord] = setup::OUTCOMES;
     const SERVES: Serves = Serves::Transactions;
     type Msg = Msg;
     type Timer = Timer;
@@ -393,32 +383,28 @@ impl Protocol for TwoPc {
 
     fn configure(setup: &Setup<'_, Self>) -> Result<Config, InputError> {
         let p = &setup.params;
-        let (coordinators, participants) =
-            commit_roles(setup, Role::Coordinator, Role::Participant)?;
-        for (path, t) in [
-            ("params.vote_timeout", p.vote_timeout),
-            ("params.decision_timeout", p.decision_timeout),
-        ] {
-            positive(setup, path, t)?;
-        }
-        let bank = Bank::configure(
+        let nodes = setup::configure(
             setup,
+            Role::Coordinator,
+            Role::Participant,
+            &[
+                ("params.vote_timeout", p.vote_timeout),
+                ("params.decision_timeout", p.decision_timeout),
+            ],
             &BankParams {
                 accounts: p.accounts.clone(),
                 vote_no: p.vote_no.clone(),
                 no_probability: p.no_probability,
             },
-            &coordinators,
-            &participants,
         )?;
         Ok(Config {
             variant: setup.variant,
             vote_timeout: p.vote_timeout,
             decision_timeout: p.decision_timeout,
             cooperative: p.cooperative,
-            bank,
-            coordinators,
-            participants,
+            bank: nodes.bank,
+            coordinators: nodes.coordinators,
+            participants: nodes.participants,
         })
     }
 
@@ -434,28 +420,22 @@ impl Protocol for TwoPc {
                 let Some(id) = config.bank.id(tx) else {
                     continue;
                 };
-                c.txs.insert(
-                    tx.clone(),
-                    Round {
-                        id,
-                        votes: BTreeMap::new(),
-                        decision: Some(commit),
-                        acked: BTreeSet::new(),
-                        client: None,
-                    },
-                );
+                c.txs
+                    .insert(tx.clone(), Round::new(id, Some(commit), Client::default()));
                 ctx.set_timer(Timer::Resend(id), 1);
             }
             c
         });
         let participant = config.participants.contains(&me).then(|| {
-            let ledger = Ledger::recover(&config.bank, me, &disk.ledger, ctx);
             // Still prepared after the restart: uncertain, ask soon.
-            for tx in ledger.in_doubt() {
-                if let Some(id) = config.bank.id(&tx) {
-                    ctx.set_timer(Timer::Outcome(id), config.decision_timeout);
-                }
-            }
+            let ledger = participant::recover(
+                &config.bank,
+                me,
+                &disk.ledger,
+                ctx,
+                Timer::Outcome,
+                config.decision_timeout,
+            );
             Participant {
                 ledger,
                 blocked: BTreeSet::new(),
@@ -470,11 +450,9 @@ impl Protocol for TwoPc {
     }
 
     fn on_request(&mut self, ctx: &mut Ctx<Self>, request: ClientRequest) {
-        let Op::Transfer(transfer) = request.op else {
-            ctx.reply(request.id, not_a_transfer());
-            return;
-        };
-        self.begin(ctx, request.id, &transfer.tx);
+        if let Some((request, tx)) = coordinator::transfer(ctx, request) {
+            self.begin(ctx, request, &tx);
+        }
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<Self>, from: NodeId, msg: Msg) {
@@ -517,72 +495,10 @@ impl Protocol for TwoPc {
             view.field("transactions", FieldValue::Text(c.text()));
         }
         if let Some(p) = &self.participant {
-            participant_fields(&mut view, &p.ledger);
+            participant::fields(&mut view, &p.ledger);
         }
         view
     }
-}
-
-/// The coordinator and the participants of a commit protocol. Nodes listed
-/// without roles are participants; when no node is a coordinator, the first
-/// node listed is (and is then no participant).
-pub fn commit_roles<P: Protocol>(
-    setup: &Setup<'_, P>,
-    coordinator: P::Role,
-    participant: P::Role,
-) -> Result<(Vec<NodeId>, Vec<NodeId>), InputError> {
-    let mut coordinators = setup.with_role(coordinator);
-    let mut participants = setup.with_role(participant);
-    if coordinators.is_empty()
-        && let Some(first) = setup.cluster.nodes.first()
-    {
-        coordinators.push(first.id);
-        participants.retain(|&p| p != first.id);
-    }
-    if coordinators.len() != 1 {
-        return Err(setup.error(
-            "nodes",
-            format!(
-                "needs exactly one coordinator, found {}",
-                coordinators.len()
-            ),
-        ));
-    }
-    if participants.contains(&coordinators[0]) {
-        return Err(setup.error("nodes", "the coordinator cannot also be a participant"));
-    }
-    if participants.is_empty() {
-        return Err(setup.error("nodes", "needs at least one participant"));
-    }
-    Ok((coordinators, participants))
-}
-
-/// Refuses a zero timeout (it would fire at the same instant forever).
-pub fn positive<P: Protocol>(setup: &Setup<'_, P>, path: &str, t: u64) -> Result<(), InputError> {
-    if t == 0 {
-        return Err(setup.error(
-            path,
-            "a timeout must be at least 1 tick (0 would fire at the same instant forever)",
-        ));
-    }
-    if t > crate::scenario::limits::MAX_DELAY {
-        return Err(setup.error(path, "beyond the delay limit"));
-    }
-    Ok(())
-}
-
-pub fn not_a_transfer() -> Reply {
-    Reply::Fail {
-        reason: "this protocol runs transfers only".into(),
-        redirect: None,
-    }
-}
-
-/// A participant's `balances`, `log` and `locks` fields.
-pub fn participant_fields(view: &mut NodeView, ledger: &Ledger) {
-    view.field("balances", FieldValue::Text(ledger.balances_text()));
-    view.field("log", FieldValue::Text(ledger.log_text()));
-    view.field("locks", FieldValue::Text(ledger.locks_text()));
 }
 
 impl Coordinator {
@@ -592,10 +508,7 @@ impl Coordinator {
             .map(|(tx, r)| match r.decision {
                 Some(true) => format!("{tx}:commit"),
                 Some(false) => format!("{tx}:abort"),
-                None => format!(
-                    "{tx}:voting({} yes)",
-                    r.votes.values().filter(|&&y| y).count()
-                ),
+                None => format!("{tx}:voting({} yes)", r.votes.yes_count()),
             })
             .collect::<Vec<_>>()
             .join(" ")
@@ -611,46 +524,19 @@ impl TwoPc {
 
     /// Phase 1 (事务询问): send each participant its part, wait for the votes.
     fn begin(&mut self, ctx: &mut Ctx<Self>, request: RequestId, tx: &TxName) {
-        let Some(c) = self.coordinator.as_mut() else {
-            ctx.reply(request, not_a_transfer());
-            return;
-        };
-        let Some(id) = self.config.bank.id(tx) else {
+        let (Some(c), Some(id)) = (self.coordinator.as_mut(), self.config.bank.id(tx)) else {
             ctx.reply(request, not_a_transfer());
             return;
         };
         if let Some(round) = c.txs.get_mut(tx) {
             // A repeat of a request already running: answer when decided.
-            match round.decision {
-                Some(commit) => ctx.reply(request, Reply::Decided { commit }),
-                None => round.client = Some(request),
-            }
+            round.client.repeat(ctx, request, round.decision);
             return;
         }
+        c.txs
+            .insert(tx.clone(), Round::new(id, None, Client::waiting(request)));
         let plan = self.config.bank.plan(id);
-        c.txs.insert(
-            tx.clone(),
-            Round {
-                id,
-                votes: BTreeMap::new(),
-                decision: None,
-                acked: BTreeSet::new(),
-                client: Some(request),
-            },
-        );
-        ctx.note(Fact::TxBegun {
-            tx: tx.clone(),
-            participants: plan.participants.clone(),
-        });
-        for (&p, part) in plan.participants.iter().zip(&plan.parts) {
-            ctx.send(
-                p,
-                Msg::Prepare {
-                    tx: tx.clone(),
-                    part: part.clone(),
-                },
-            );
-        }
+        coordinator::ask_participants(ctx, plan, |tx, part| Msg::Prepare { tx, part });
         ctx.set_timer(Timer::Votes(id), self.config.vote_timeout);
     }
 
@@ -666,21 +552,16 @@ impl TwoPc {
             return;
         };
         if let Some(commit) = round.decision {
-            if !round.acked.contains(&from) {
+            if !round.acked.has(from) {
                 ctx.send(from, outcome(tx, commit));
             }
             return;
         }
-        round.votes.insert(from, yes);
         let plan = self.config.bank.plan(round.id);
-        if !yes {
-            self.decide(ctx, tx, false);
-        } else if plan
-            .participants
-            .iter()
-            .all(|p| round.votes.get(p) == Some(&true))
-        {
-            self.decide(ctx, tx, true);
+        match round.votes.record(plan, from, yes) {
+            Tally::No => self.decide(ctx, tx, false),
+            Tally::AllYes => self.decide(ctx, tx, true),
+            Tally::Waiting => {}
         }
     }
 
@@ -705,13 +586,10 @@ impl TwoPc {
         let Some(c) = self.coordinator.as_mut() else {
             return;
         };
-        let round = c.txs.entry(tx.clone()).or_insert(Round {
-            id,
-            votes: BTreeMap::new(),
-            decision: None,
-            acked: BTreeSet::new(),
-            client: None,
-        });
+        let round = c
+            .txs
+            .entry(tx.clone())
+            .or_insert_with(|| Round::new(id, None, Client::default()));
         round.decision = Some(commit);
         ctx.persist(DiskWrite::Decision(tx.clone(), commit));
         ctx.flush();
@@ -722,13 +600,7 @@ impl TwoPc {
         ctx.cancel_timer(Timer::Votes(id));
         let plan = self.config.bank.plan(id);
         ctx.send_all(&plan.participants, &outcome(tx, commit));
-        if let Some(request) = round.client.take() {
-            ctx.reply(request, Reply::Decided { commit });
-            ctx.note(Fact::Answered {
-                tx: tx.clone(),
-                commit,
-            });
-        }
+        round.client.answer(ctx, tx, commit);
         ctx.set_timer(Timer::Resend(id), self.config.vote_timeout);
     }
 
@@ -736,9 +608,7 @@ impl TwoPc {
         let Some(round) = self.coordinator.as_mut().and_then(|c| c.txs.get_mut(tx)) else {
             return;
         };
-        round.acked.insert(from);
-        let plan = self.config.bank.plan(round.id);
-        if plan.participants.iter().all(|p| round.acked.contains(p)) {
+        if round.acked.record(self.config.bank.plan(round.id), from) {
             ctx.cancel_timer(Timer::Resend(round.id));
         }
     }
@@ -756,12 +626,7 @@ impl TwoPc {
         let Some(commit) = round.decision else {
             return;
         };
-        let missing: Vec<NodeId> = plan
-            .participants
-            .iter()
-            .copied()
-            .filter(|p| !round.acked.contains(p))
-            .collect();
+        let missing = round.acked.missing(plan);
         if missing.is_empty() {
             return;
         }
@@ -797,48 +662,22 @@ impl TwoPc {
         let Some(p) = self.participant.as_mut() else {
             return;
         };
-        match p.ledger.standing(tx) {
-            Standing::Unknown => match p.ledger.vote_on(bank, ctx, tx, part) {
-                Ok(()) => {
-                    p.ledger.prepare(ctx, tx, part);
-                    ctx.send(
-                        from,
-                        Msg::Vote {
-                            tx: tx.clone(),
-                            yes: true,
-                        },
-                    );
-                    if let Some(id) = bank.id(tx) {
-                        ctx.set_timer(Timer::Outcome(id), self.config.decision_timeout);
-                    }
-                }
-                Err(why) => {
-                    p.ledger.refuse(ctx, tx, why);
-                    ctx.send(
-                        from,
-                        Msg::Vote {
-                            tx: tx.clone(),
-                            yes: false,
-                        },
-                    );
-                }
-            },
-            // A repeated prepare: the same vote again.
-            Standing::Prepared => ctx.send(
+        // A repeated prepare gets the same vote again.
+        let answer = participant::phase1(&mut p.ledger, bank, ctx, tx, part);
+        if let Some(yes) = answer.vote() {
+            ctx.send(
                 from,
                 Msg::Vote {
                     tx: tx.clone(),
-                    yes: true,
+                    yes,
                 },
-            ),
-            Standing::Aborted => ctx.send(
-                from,
-                Msg::Vote {
-                    tx: tx.clone(),
-                    yes: false,
-                },
-            ),
-            Standing::Committed => {}
+            );
+        }
+        // Voted Yes: uncertain from now on, until told or until it asks.
+        if answer == Phase1::Prepared
+            && let Some(id) = bank.id(tx)
+        {
+            ctx.set_timer(Timer::Outcome(id), self.config.decision_timeout);
         }
     }
 
