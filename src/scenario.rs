@@ -899,6 +899,38 @@ impl Scenario {
         // Limits.
         let time_limit = spec.limits.time.unwrap_or(DEFAULT_TIME_LIMIT);
         check_time(time_limit, source, "limits.time")?;
+        // Nothing is scheduled after the run ends: it would silently never
+        // happen, and a reader would believe it did.
+        let after_end = |path: String, what: &str, at: u64| {
+            Err(InputError::new(
+                source,
+                format!(
+                    "{what} at tick {at} is after limits.time ({time_limit}): it would never \
+                     happen; move it earlier, drop it, or raise limits.time"
+                ),
+            )
+            .at(path))
+        };
+        if let Some((i, f)) = spec.faults.iter().enumerate().find(|(_, f)| f.at > time_limit) {
+            return after_end(format!("faults[{i}].at"), "a fault", f.at);
+        }
+        if let Some((i, r)) = spec
+            .requests
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.at > time_limit)
+        {
+            return after_end(format!("requests[{i}].at"), "a request", r.at);
+        }
+        if let Some(w) = &spec.workload
+            && let Some((i, op)) = w.script.iter().enumerate().find(|(_, o)| o.at > time_limit)
+        {
+            return after_end(
+                format!("workload.script[{i}].at"),
+                "a script operation",
+                op.at,
+            );
+        }
         let event_limit = spec.limits.events.unwrap_or(DEFAULT_EVENT_LIMIT);
         if event_limit > limits::MAX_EVENTS {
             return err(

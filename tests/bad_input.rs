@@ -491,3 +491,37 @@ fn nested_mistakes_name_the_key_and_what_was_expected() {
         &["delya", "drop", "delay", "hold_until"],
     );
 }
+
+/// Faults, requests and script operations after `limits.time` would never
+/// happen: they are refused where they stand; at the limit itself they run.
+#[test]
+fn nothing_is_scheduled_after_the_time_limit() {
+    let limited = |v: Value| insert(v, "limits", json!({"time": 100}));
+    let faults = json!([{"at": 20, "crash": "A1"}, {"at": 150, "restart": "A1"}]);
+    error_of(
+        &limited(insert(base(), "faults", faults)),
+        "faults[1].at",
+        &["tick 150", "after limits.time (100)"],
+    );
+    error_of(
+        &limited(with(base(), "/requests/0/at", json!(101))),
+        "requests[0].at",
+        &["tick 101", "after limits.time (100)"],
+    );
+    let kv = json!({
+        "protocol": "primary-backup",
+        "nodes": {"replicas": 3},
+        "workload": {"model": "register", "script": [
+            {"at": 5, "client": "c1", "op": {"f": "write", "key": "x", "value": 1}},
+            {"at": 500, "client": "c1", "op": {"f": "read", "key": "x"}}
+        ]}
+    });
+    error_of(
+        &limited(kv.clone()),
+        "workload.script[1].at",
+        &["tick 500", "after limits.time (100)"],
+    );
+    // At the limit, and with no limit given (the default is far away): fine.
+    parse(&limited(with(base(), "/requests/0/at", json!(100)))).unwrap();
+    parse(&kv).unwrap();
+}

@@ -7,7 +7,7 @@
 //! what it serves from its info, message kinds from its kind table, and which
 //! nodes take proposals from validation itself (a probe scenario per node).
 
-use super::swarm::{CrashTargets, Crashes, Layout, Part, PartitionShape, SwarmOptions};
+use super::swarm::{CrashTargets, Crashes, Layout, Part, PartitionShape, Rolling, SwarmOptions};
 use crate::history::ModelKind;
 use crate::named::Named;
 use crate::protocol::Serves;
@@ -153,9 +153,17 @@ pub fn generate(target: &Target, seed: u64) -> Generated {
             spec.requests.iter().map(|r| r.at).collect()
         }
     };
+    // Clients of a data workload stop before the horizon; faults meant to
+    // meet their requests fall before that.
+    let active = spec
+        .workload
+        .as_ref()
+        .and_then(|w| w.generate.as_ref())
+        .map_or(options.horizon, |g| g.stop.min(options.horizon));
     let at = BusyTimes {
         busy,
         horizon: options.horizon,
+        active,
         reach: 2 * options.slowest_delay().max(10),
     };
 
@@ -167,6 +175,12 @@ pub fn generate(target: &Target, seed: u64) -> Generated {
     // Stable: faults at one time keep the order they were drawn in (a heal
     // before the partition that follows it).
     faults.sort_by_key(|f| f.at);
+    // Nothing after the run's end (`parliament run` refuses it): a restart,
+    // resume or heal that would come later is left out, and its node stays
+    // down, paused or cut off to the end.
+    let end = options.horizon + options.settle;
+    faults.retain(|f| f.at <= end);
+    spec.requests.retain(|r| r.at <= end);
     spec.faults = faults;
     spec.filters = draw_filters(target, &options, &names, &at, &mut Part::Filters.rng(seed));
     spec.description = format!("parliament fuzz seed {seed}: {options}");
@@ -332,8 +346,10 @@ fn draw_proposals(
         });
         if rng.below(4) == 0 {
             value += 1;
+            // Again later, before the horizon.
+            let later = at + rng.between(50, options.horizon.max(50));
             requests.push(RequestSpec {
-                at: at + rng.between(50, options.horizon.max(50)),
+                at: later.min(options.horizon),
                 node: node.to_string(),
                 propose: Some(format!("v{value}")),
                 transfer: None,
@@ -558,6 +574,8 @@ fn draw_params(target: &Target, spec: &mut ScenarioSpec, options: &mut SwarmOpti
 struct BusyTimes {
     busy: Vec<u64>,
     horizon: u64,
+    /// Until when the load keeps coming (at most the horizon).
+    active: u64,
     /// A few message delays: how far after a busy moment the protocol is
     /// still busy with it.
     reach: u64,
@@ -751,6 +769,9 @@ fn draw_crashes(
             }
         }
     }
+    if let Some(o) = options.rolling {
+        draw_rolling(&o, names, at, &mut outages, &mut faults, seed, delay);
+    }
     if let Some(p) = options.pause {
         // From a stream of their own: switching pauses on or off leaves the
         // crashes as they were.
@@ -775,6 +796,67 @@ fn draw_crashes(
         }
     }
     faults
+}
+
+/// Rolling outages (see [`Rolling`]): the nodes in turn, each cut off from
+/// the others for a while, then crashed (the cut healed as it goes down),
+/// then restarted; the next turn a little after the crash, while the load is
+/// still coming. A turn that would overlap an earlier outage of its node is
+/// left out.
+fn draw_rolling(
+    o: &Rolling,
+    names: &[String],
+    at: &BusyTimes,
+    outages: &mut [Vec<(u64, u64)>],
+    faults: &mut Vec<FaultSpec>,
+    seed: u64,
+    delay: u64,
+) {
+    let rng = &mut Part::Rolling.rng(seed);
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    if !o.in_order {
+        shuffle(&mut order, rng);
+    }
+    order.truncate(o.turns as usize);
+    let mut t = rng.below(at.active / 2 + 1);
+    for _ in 0..o.rounds {
+        for &node in &order {
+            let cut_off = if o.isolation == (0, 0) {
+                0
+            } else {
+                rng.between(o.isolation.0, o.isolation.1)
+            };
+            let down_at = t + cut_off;
+            let up = o.outage.draw(rng, delay).map_or(u64::MAX, |d| down_at + d);
+            let gap = rng.between(o.gap.0, o.gap.1);
+            if !outages[node].iter().any(|&(a, b)| t <= b && a <= up) {
+                outages[node].push((t, up));
+                if cut_off > 0 {
+                    faults.push(FaultSpec {
+                        partition: Some(vec![vec![names[node].clone()]]),
+                        ..fault(t)
+                    });
+                }
+                faults.push(FaultSpec {
+                    crash: Some(names[node].clone()),
+                    ..fault(down_at)
+                });
+                if cut_off > 0 {
+                    faults.push(FaultSpec {
+                        heal: Some(true),
+                        ..fault(down_at)
+                    });
+                }
+                if up != u64::MAX {
+                    faults.push(FaultSpec {
+                        restart: Some(names[node].clone()),
+                        ..fault(up)
+                    });
+                }
+            }
+            t = down_at + gap;
+        }
+    }
 }
 
 /// Message filters that hold one message kind back: for a window of time or

@@ -504,7 +504,15 @@ fn shorter_time_limit(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSp
         if cut == 0 {
             return false;
         }
-        s.limits.time = Some(t - cut);
+        let end = t - cut;
+        s.limits.time = Some(end);
+        // What was scheduled after the new end would never happen (and
+        // `parliament run` refuses it).
+        s.faults.retain(|f| f.at <= end);
+        s.requests.retain(|r| r.at <= end);
+        if let Some(w) = s.workload.as_mut() {
+            w.script.retain(|o| o.at <= end);
+        }
         true
     }))
 }

@@ -32,6 +32,7 @@ pub enum Part {
     Pauses,
     Disk,
     Params,
+    Rolling,
 }
 
 impl Part {
@@ -47,6 +48,7 @@ impl Part {
             Part::Pauses => 7,
             Part::Disk => 8,
             Part::Params => 9,
+            Part::Rolling => 10,
         };
         DetRng::new(seed, stream::SWARM + k)
     }
@@ -70,6 +72,7 @@ pub enum FaultKind {
     CrashSeveral,
     Pause,
     DiskLatency,
+    Rolling,
 }
 
 impl Named for FaultKind {
@@ -129,13 +132,19 @@ impl Named for FaultKind {
             name: "disk",
             about: "durable writes take time (a crash loses those in flight), on every node or a few",
         },
+        NameRow {
+            value: FaultKind::Rolling,
+            name: "rolling",
+            about: "nodes go down in turn (each maybe cut off first while its clients keep writing), \
+                    the next soon after: whoever leads next is hit soon after it is elected",
+        },
     ];
 }
 
 impl FaultKind {
     pub fn is_crash(self) -> bool {
         match self {
-            FaultKind::Crash | FaultKind::CrashSeveral => true,
+            FaultKind::Crash | FaultKind::CrashSeveral | FaultKind::Rolling => true,
             FaultKind::Loss
             | FaultKind::Duplication
             | FaultKind::LongDelay
@@ -157,7 +166,8 @@ impl FaultKind {
             | FaultKind::Partition
             | FaultKind::PartialPartition
             | FaultKind::OneWayCut
-            | FaultKind::CrashSeveral => true,
+            | FaultKind::CrashSeveral
+            | FaultKind::Rolling => true,
             FaultKind::Reorder | FaultKind::Crash | FaultKind::Pause | FaultKind::DiskLatency => {
                 false
             }
@@ -509,6 +519,28 @@ pub struct Pauses {
     pub targets: CrashTargets,
 }
 
+/// Rolling outages: nodes go down one after another, as in a rolling restart
+/// gone wrong. Each node's turn: cut off from every other node for a while
+/// (its clients keep writing to it, nothing reaches a majority), then crashed,
+/// then restarted; the next node's turn starts a little after the crash. A
+/// static schedule cannot know who leads, but taking the nodes in turn hits
+/// the leader, then the one elected after it soon after its election — the
+/// shapes of seed 002's ghost reappearance and of Raft's Figure 8.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rolling {
+    /// Nodes that take a turn (at most the node count).
+    pub turns: u64,
+    /// In name order (a rolling restart), else a random order.
+    pub in_order: bool,
+    /// Ticks each node is cut off before its crash, closed range; (0, 0): none.
+    pub isolation: (u64, u64),
+    pub outage: Outage,
+    /// Ticks from one node's crash to the next node's turn, closed range.
+    pub gap: (u64, u64),
+    /// Times around the nodes.
+    pub rounds: u64,
+}
+
 /// Slow disks: every node's latency, and a few nodes slower still.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DiskLatency {
@@ -543,6 +575,7 @@ pub struct SwarmOptions {
     pub crash_several: Option<Crashes>,
     pub pause: Option<Pauses>,
     pub disk: Option<DiskLatency>,
+    pub rolling: Option<Rolling>,
     /// Protocol parameters drawn from the protocol's ranges (the others keep
     /// their defaults).
     pub params: Vec<(&'static str, u64)>,
@@ -667,6 +700,22 @@ impl SwarmOptions {
                 slow: DelaySpec::Uniform([20, [50, 100, 300][r.below(3) as usize]]),
             }
         };
+        let rolling_on = drawn(r, FaultKind::Rolling);
+        let rolling = Rolling {
+            turns: r.between(2, nodes.max(2) as u64),
+            in_order: r.below(2) == 0,
+            isolation: [(0, 0), (10, 100), (100, 300), (300, 1000)][r.below(4) as usize],
+            outage: [
+                Outage::Blip,
+                Outage::Short,
+                Outage::Short,
+                Outage::Long,
+                Outage::Mixed,
+                Outage::Mixed,
+            ][r.below(6) as usize],
+            gap: [(1, 50), (20, 150), (50, 300), (200, 600)][r.below(4) as usize],
+            rounds: [1, 1, 2, 3][r.below(4) as usize],
+        };
         // Faults between nodes need two of them.
         let many = nodes >= 2;
         let mut on = FaultSet::NONE;
@@ -682,6 +731,7 @@ impl SwarmOptions {
             (FaultKind::CrashSeveral, several_on),
             (FaultKind::Pause, pause_on),
             (FaultKind::DiskLatency, disk_on),
+            (FaultKind::Rolling, rolling_on),
         ] {
             if is_on {
                 on.insert(kind);
@@ -732,6 +782,7 @@ impl SwarmOptions {
             crash_several: on(FaultKind::CrashSeveral).then_some(several),
             pause: on(FaultKind::Pause).then_some(pause),
             disk: on(FaultKind::DiskLatency).then_some(disk),
+            rolling: on(FaultKind::Rolling).then_some(rolling),
             params,
         }
     }
@@ -761,6 +812,7 @@ impl SwarmOptions {
             FaultKind::CrashSeveral => self.crash_several.is_some(),
             FaultKind::Pause => self.pause.is_some(),
             FaultKind::DiskLatency => self.disk.is_some(),
+            FaultKind::Rolling => self.rolling.is_some(),
         }
     }
 
@@ -858,6 +910,24 @@ impl SwarmOptions {
                     ));
                 }
                 format!("disk {}", parts.join(" +"))
+            }
+            FaultKind::Rolling => {
+                let o = self.rolling?;
+                let cut_off = if o.isolation == (0, 0) {
+                    String::new()
+                } else {
+                    format!(", cut off {}-{} ticks first", o.isolation.0, o.isolation.1)
+                };
+                format!(
+                    "rolling ×{} in {} order{cut_off} ({} outages), next {}-{} ticks after, {} round{}",
+                    o.turns,
+                    if o.in_order { "name" } else { "random" },
+                    o.outage.name(),
+                    o.gap.0,
+                    o.gap.1,
+                    o.rounds,
+                    if o.rounds == 1 { "" } else { "s" }
+                )
             }
         })
     }
