@@ -505,6 +505,9 @@ fn shorter_time_limit(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSp
             return false;
         }
         s.limits.time = Some(t - cut);
+        // What the shorter run never reaches goes too (a scenario may not
+        // schedule anything after its end).
+        s.drop_after_the_end();
         true
     }))
 }
