@@ -55,6 +55,25 @@ enum Command {
     FuzzMerge(cli::fuzz::MergeArgs),
 }
 
+impl Command {
+    /// The files the command reads, which its standard output must not be.
+    fn inputs(&self) -> Vec<&std::path::Path> {
+        match self {
+            Command::Run(args) => vec![&args.scenario],
+            Command::Step(args) => vec![&args.scenario],
+            Command::Diagram(args) => vec![&args.trace],
+            Command::Replay(args) => vec![&args.trace],
+            Command::Judge(args) => vec![&args.trace],
+            Command::Check(args) => args.files.iter().map(|f| f.as_path()).collect(),
+            Command::Shrink(args) => vec![&args.scenario],
+            Command::FuzzMerge(args) => args.files.iter().map(|f| f.as_path()).collect(),
+            Command::List(_) | Command::Protocols(_) | Command::Bench(_) | Command::Fuzz(_) => {
+                Vec::new()
+            }
+        }
+    }
+}
+
 fn main() -> ExitCode {
     cli::output::install_panic_backstop();
     let cli = match Cli::try_parse() {
@@ -66,6 +85,10 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Err(e) = cli::outputs::check_stdout_is_no_input(&cli.command.inputs()) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let code = match &cli.command {
         Command::Run(args) => cli::run::run_command(args),
         Command::Step(args) => cli::step::step_command(args),

@@ -73,6 +73,9 @@ pub enum FieldValue {
     Node(NodeId),
     /// A set of nodes, in the order the protocol keeps them.
     Nodes(Vec<NodeId>),
+    /// A number for each of some nodes (a leader's next and match index per
+    /// follower), in node order.
+    PerNode(Vec<(NodeId, u64)>),
     /// A consensus value, or nothing yet.
     Value(Option<Value>),
     /// An accepted proposal (ballot, value), or none.

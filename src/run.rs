@@ -25,26 +25,39 @@ pub fn run_within(
     out: TraceOutput,
     memory_budget: Option<u64>,
 ) -> io::Result<(RunReport, TraceOutput)> {
-    let (record, mut out) = simulate_within(scenario, out, memory_budget);
+    run_watched(scenario, out, memory_budget, None)
+}
+
+/// [`run_within`], telling `progress` how far the run has got every few
+/// thousand events (a progress display for long runs).
+pub fn run_watched(
+    scenario: &Scenario,
+    out: TraceOutput,
+    memory_budget: Option<u64>,
+    progress: Option<crate::engine::ProgressHook>,
+) -> io::Result<(RunReport, TraceOutput)> {
+    let (record, mut out) = simulate_within(scenario, out, memory_budget, progress);
     let trace_sha256 = out.finish()?;
     Ok((judge(scenario, record, trace_sha256), out))
 }
 
 /// Runs `scenario` to its end: the header, then every event, into `out`.
 pub fn simulate(scenario: &Scenario, out: TraceOutput) -> (RunRecord, TraceOutput) {
-    simulate_within(scenario, out, None)
+    simulate_within(scenario, out, None, None)
 }
 
 fn simulate_within(
     scenario: &Scenario,
     mut out: TraceOutput,
     memory_budget: Option<u64>,
+    progress: Option<crate::engine::ProgressHook>,
 ) -> (RunRecord, TraceOutput) {
     out.header(&Header::new(scenario));
     scenario.config.visit(Simulate {
         scenario,
         out,
         memory_budget,
+        progress,
     })
 }
 
@@ -52,12 +65,16 @@ struct Simulate<'a> {
     scenario: &'a Scenario,
     out: TraceOutput,
     memory_budget: Option<u64>,
+    progress: Option<crate::engine::ProgressHook>,
 }
 
 impl ConfigVisitor for Simulate<'_> {
     type Output = (RunRecord, TraceOutput);
     fn visit<P: Protocol>(self, config: &P::Config) -> (RunRecord, TraceOutput) {
-        let world = World::<P>::new(self.scenario, config, self.out);
+        let mut world = World::<P>::new(self.scenario, config, self.out);
+        if let Some(hook) = self.progress {
+            world = world.with_progress(hook);
+        }
         match self.memory_budget {
             Some(bytes) => world.with_memory_budget(bytes).interruptible().run(),
             None => world.run(),

@@ -339,6 +339,21 @@ pub struct ExpectSpec {
 }
 
 impl ScenarioSpec {
+    /// Drops what is scheduled after the run ends (faults, filter windows,
+    /// requests, scripted operations), which a scenario may not contain: the
+    /// engine never reaches it. For generators and the shrinker, which draw
+    /// or cut a time limit independently of the schedule.
+    pub fn drop_after_the_end(&mut self) {
+        let end = self.limits.time.unwrap_or(DEFAULT_TIME_LIMIT);
+        self.faults.retain(|f| f.at <= end);
+        self.requests.retain(|r| r.at <= end);
+        self.filters
+            .retain(|f| f.during.is_none_or(|[start, _]| start <= end));
+        if let Some(w) = &mut self.workload {
+            w.script.retain(|op| op.at <= end);
+        }
+    }
+
     /// A spec with only a protocol, its variant (`None`: the default) and
     /// nodes; everything else at its default. Generators and the interaction
     /// harness start from this and fill in what they draw.
@@ -899,38 +914,8 @@ impl Scenario {
         // Limits.
         let time_limit = spec.limits.time.unwrap_or(DEFAULT_TIME_LIMIT);
         check_time(time_limit, source, "limits.time")?;
-        // Nothing is scheduled after the run ends: it would silently never
-        // happen, and a reader would believe it did.
-        let after_end = |path: String, what: &str, at: u64| {
-            Err(InputError::new(
-                source,
-                format!(
-                    "{what} at tick {at} is after limits.time ({time_limit}): it would never \
-                     happen; move it earlier, drop it, or raise limits.time"
-                ),
-            )
-            .at(path))
-        };
-        if let Some((i, f)) = spec.faults.iter().enumerate().find(|(_, f)| f.at > time_limit) {
-            return after_end(format!("faults[{i}].at"), "a fault", f.at);
-        }
-        if let Some((i, r)) = spec
-            .requests
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.at > time_limit)
-        {
-            return after_end(format!("requests[{i}].at"), "a request", r.at);
-        }
-        if let Some(w) = &spec.workload
-            && let Some((i, op)) = w.script.iter().enumerate().find(|(_, o)| o.at > time_limit)
-        {
-            return after_end(
-                format!("workload.script[{i}].at"),
-                "a script operation",
-                op.at,
-            );
-        }
+        // Nothing is scheduled after the run ends.
+        check_nothing_after_the_end(&spec, source)?;
         let event_limit = spec.limits.events.unwrap_or(DEFAULT_EVENT_LIMIT);
         if event_limit > limits::MAX_EVENTS {
             return err(
@@ -1460,6 +1445,58 @@ fn check_delay(d: &DelaySpec, source: &str, path: &str) -> Result<(), InputError
             format!("a uniform delay [lo, hi] needs lo <= hi, found [{lo}, {hi}]"),
         )
         .at(path));
+    }
+    Ok(())
+}
+
+/// A scenario file schedules nothing after the run ends (faults, filter
+/// windows, requests, scripted operations): the engine never reaches it, so
+/// accepting it would silently ignore part of the file. (Generated specs may
+/// draw past their end; [`ScenarioSpec::drop_after_the_end`] trims them.)
+fn check_nothing_after_the_end(spec: &ScenarioSpec, source: &str) -> Result<(), InputError> {
+    let time_limit = spec.limits.time.unwrap_or(DEFAULT_TIME_LIMIT);
+    let after_the_end = |at: u64, path: String, what: &str| {
+        if at > time_limit {
+            return Err(InputError::new(
+                source,
+                format!(
+                    "{what} at time {at} comes after the run ends (limits.time is \
+                     {time_limit}{}), so it would never happen; raise limits.time or \
+                     remove it",
+                    if spec.limits.time.is_none() {
+                        ", the default"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+            .at(&path));
+        }
+        Ok(())
+    };
+    for (i, f) in spec.faults.iter().enumerate() {
+        after_the_end(f.at, format!("faults[{i}].at"), "this fault")?;
+    }
+    for (i, f) in spec.filters.iter().enumerate() {
+        if let Some([start, _]) = f.during {
+            after_the_end(
+                start,
+                format!("filters[{i}].during"),
+                "a filter window starting",
+            )?;
+        }
+    }
+    for (i, r) in spec.requests.iter().enumerate() {
+        after_the_end(r.at, format!("requests[{i}].at"), "this request")?;
+    }
+    if let Some(w) = &spec.workload {
+        for (i, s) in w.script.iter().enumerate() {
+            after_the_end(
+                s.at,
+                format!("workload.script[{i}].at"),
+                "this scripted operation",
+            )?;
+        }
     }
     Ok(())
 }

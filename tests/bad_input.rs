@@ -322,6 +322,56 @@ fn inconsistent_fault_schedules() {
 }
 
 #[test]
+fn nothing_is_scheduled_after_the_run_ends() {
+    let limited = insert(base(), "limits", json!({"time": 100}));
+    error_of(
+        &insert(
+            limited.clone(),
+            "faults",
+            json!([{"at": 101, "crash": "A1"}]),
+        ),
+        "faults[0].at",
+        &["after the run ends", "limits.time is 100"],
+    );
+    error_of(
+        &with(limited.clone(), "/requests/0/at", json!(500)),
+        "requests[0].at",
+        &["after the run ends"],
+    );
+    error_of(
+        &insert(
+            limited.clone(),
+            "filters",
+            json!([{"during": [200, 300], "action": "drop"}]),
+        ),
+        "filters[0].during",
+        &["after the run ends"],
+    );
+    // Without limits.time the default limit applies, and says so.
+    error_of(
+        &insert(base(), "faults", json!([{"at": 100_001, "crash": "A1"}])),
+        "faults[0].at",
+        &["the default"],
+    );
+    // At the very end is still within the run.
+    parse(&insert(
+        limited,
+        "faults",
+        json!([{"at": 100, "crash": "A1"}]),
+    ))
+    .unwrap();
+    // Scripted operations of a workload too.
+    let pb = json!({
+        "protocol": "primary-backup",
+        "nodes": {"replicas": 2},
+        "limits": {"time": 50},
+        "workload": {"model": "register", "clients": 1,
+                     "script": [{"at": 60, "client": "c1", "op": {"f": "read", "key": "x"}}]}
+    });
+    error_of(&pb, "workload.script[0].at", &["after the run ends"]);
+}
+
+#[test]
 fn protocol_rules_on_roles_requests_and_expectations() {
     error_of(
         &with(base(), "/requests/0/node", json!("A1")),
@@ -490,38 +540,4 @@ fn nested_mistakes_name_the_key_and_what_was_expected() {
         "filters[0].action",
         &["delya", "drop", "delay", "hold_until"],
     );
-}
-
-/// Faults, requests and script operations after `limits.time` would never
-/// happen: they are refused where they stand; at the limit itself they run.
-#[test]
-fn nothing_is_scheduled_after_the_time_limit() {
-    let limited = |v: Value| insert(v, "limits", json!({"time": 100}));
-    let faults = json!([{"at": 20, "crash": "A1"}, {"at": 150, "restart": "A1"}]);
-    error_of(
-        &limited(insert(base(), "faults", faults)),
-        "faults[1].at",
-        &["tick 150", "after limits.time (100)"],
-    );
-    error_of(
-        &limited(with(base(), "/requests/0/at", json!(101))),
-        "requests[0].at",
-        &["tick 101", "after limits.time (100)"],
-    );
-    let kv = json!({
-        "protocol": "primary-backup",
-        "nodes": {"replicas": 3},
-        "workload": {"model": "register", "script": [
-            {"at": 5, "client": "c1", "op": {"f": "write", "key": "x", "value": 1}},
-            {"at": 500, "client": "c1", "op": {"f": "read", "key": "x"}}
-        ]}
-    });
-    error_of(
-        &limited(kv.clone()),
-        "workload.script[1].at",
-        &["tick 500", "after limits.time (100)"],
-    );
-    // At the limit, and with no limit given (the default is far away): fine.
-    parse(&limited(with(base(), "/requests/0/at", json!(100)))).unwrap();
-    parse(&kv).unwrap();
 }

@@ -222,7 +222,7 @@ fn a_written_failure_reruns_to_the_same_violation() {
 }
 
 #[test]
-fn an_existing_different_file_is_replaced_only_with_a_note() {
+fn an_existing_different_file_is_never_replaced() {
     let dir = fresh_dir("fuzz-replace");
     let out = dir.join("out");
     let args = [
@@ -243,19 +243,47 @@ fn an_existing_different_file_is_replaced_only_with_a_note() {
     let first: serde_json::Value =
         serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
     let file = first["file"].as_str().unwrap().to_string();
-    // The same file again: nothing to say.
+    // The same file again: nothing to say, nothing new.
     let again = parliament(&args);
-    assert!(!stderr(&again).contains("replaced"), "{}", stderr(&again));
-    std::fs::write(&file, "{}\n").unwrap();
+    assert!(
+        !stderr(&again).contains("left as it is"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(stdout(&again), stdout(&o));
+    // The user edits the file: the next sweep keeps it and writes beside it.
+    std::fs::write(&file, "{\"edited\": true}\n").unwrap();
     let o = parliament(&args);
+    let fresh = file.replace(".json", "-2.json");
     assert!(
         stderr(&o).contains(&format!(
-            "{file} existed with different contents and was replaced"
+            "{file} holds other contents and was left as it is; wrote {fresh}"
         )),
         "{}",
         stderr(&o)
     );
-    assert_eq!(stdout(&o), stdout(&again), "the report does not change");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "{\"edited\": true}\n"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        report["file"],
+        fresh.as_str(),
+        "the report names the file written"
+    );
+    let run = parliament(&["run", &fresh, "--quiet"]);
+    assert_eq!(code(&run), 1, "{}", stdout(&run));
+    // A file where the directory should be is refused before any seed runs.
+    let not_a_dir = dir.join("plain");
+    std::fs::write(&not_a_dir, "x").unwrap();
+    let mut args = args.to_vec();
+    args[10] = not_a_dir.to_str().unwrap();
+    let o = parliament(&args);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("is not a directory"), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
 }
 
 // ---------------------------------------------------------------------------

@@ -331,3 +331,143 @@ fn a_scenario_name_from_list_runs_its_file() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn fuzz_output_failures_end_like_every_other_command() {
+    let dir = scratch("fuzz-stdout");
+    let out = dir.join("out");
+    let args = [
+        "fuzz",
+        "--protocol",
+        "basic-paxos",
+        "--variant",
+        "forget-promise",
+        "--count",
+        "200",
+        "--jobs",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    if Path::new("/dev/full").exists() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let o = parliament().args(args).stdout(full).output().unwrap();
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("cannot write to standard output"), "{err}");
+    }
+    let mut c = parliament();
+    c.args(args);
+    let o = with_stdout_closed_early(c, 1);
+    assert_eq!(o.status.code(), Some(141), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("panicked"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn standard_output_redirected_into_an_input_is_refused() {
+    let dir = scratch("stdout-input");
+    let scenario = dir.join("s.json");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join(HAPPY), &scenario).unwrap();
+    let trace = dir.join("t.jsonl");
+    let o = parliament()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--trace")
+        .arg(&trace)
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for (command, input) in [
+        ("run", &scenario),
+        ("judge", &trace),
+        ("replay", &trace),
+        ("diagram", &trace),
+    ] {
+        let before = std::fs::read(input).unwrap();
+        // `parliament judge t.jsonl >> t.jsonl`
+        let appending = std::fs::OpenOptions::new()
+            .append(true)
+            .open(input)
+            .unwrap();
+        let o = parliament()
+            .arg(command)
+            .arg(input)
+            .stdout(appending)
+            .output()
+            .unwrap();
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{command}: {err}");
+        assert!(err.contains("standard output is the input"), "{err}");
+        assert_eq!(std::fs::read(input).unwrap(), before, "{command}");
+    }
+    // Into another file it is fine.
+    let other = std::fs::File::create(dir.join("out.txt")).unwrap();
+    let o = parliament()
+        .arg("judge")
+        .arg(&trace)
+        .stdout(other)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn shrink_never_overwrites_a_file() {
+    let dir = scratch("shrink-clobber");
+    let scenario = dir.join("a.json");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/paxos/amnesia.json"),
+        &scenario,
+    )
+    .unwrap();
+    let original = std::fs::read(&scenario).unwrap();
+    let shrink = |extra: &[&std::ffi::OsStr]| {
+        parliament()
+            .arg("shrink")
+            .arg(&scenario)
+            .args(["--max-runs", "20"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // --out naming the scenario itself, or any existing file: refused at once.
+    let same = dir.join("sub/../a.json");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let other = dir.join("other.json");
+    std::fs::write(&other, "mine").unwrap();
+    for out in [&scenario, &same, &other] {
+        let o = shrink(&["--out".as_ref(), out.as_os_str()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        assert!(text(&o.stdout).is_empty());
+    }
+    assert_eq!(std::fs::read(&scenario).unwrap(), original);
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "mine");
+    // The default name beside it; a file already there with other contents is
+    // kept and the result goes to a fresh name.
+    let o = shrink(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let shrunk = dir.join("a-shrunk.json");
+    let first = std::fs::read(&shrunk).unwrap();
+    std::fs::write(&shrunk, "edited").unwrap();
+    let o = shrink(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&shrunk).unwrap(), "edited");
+    assert!(
+        text(&o.stdout).contains("a-shrunk-2.json"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert_eq!(std::fs::read(dir.join("a-shrunk-2.json")).unwrap(), first);
+    // The same result again finds its file: no third copy.
+    let o = shrink(&[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!dir.join("a-shrunk-3.json").exists());
+    assert_eq!(std::fs::read(&scenario).unwrap(), original);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

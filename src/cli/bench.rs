@@ -6,6 +6,7 @@
 
 use crate::bench::{BenchResult, engine};
 use crate::check::bench::{self as checker, GENERATED_CASES, GeneratedCase};
+use crate::cli::progress::{Shown, Stages};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::Command;
@@ -144,40 +145,65 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
         Suite::Checker | Suite::All => &GENERATED_CASES[..2],
         Suite::CheckerLarge => &GENERATED_CASES,
     };
+    let engine_on = matches!(args.suite, Suite::Engine | Suite::All);
+    let porcupine_on = porcupine && files.is_some();
+    let fuzz_on = matches!(args.suite, Suite::Fuzz | Suite::All);
+    let classroom_on = matches!(args.suite, Suite::Classroom | Suite::All);
+    let costs_on = args.suite == Suite::Costs;
+    let stage_count = [engine_on, porcupine_on, fuzz_on, classroom_on, costs_on]
+        .iter()
+        .filter(|&&on| on)
+        .count()
+        + generated.len()
+        + usize::from(args.c50.is_some());
+    // Progress on stderr: a bar on a terminal, a line now and then otherwise,
+    // none with --json.
+    let stages = Stages::new(Shown::for_stderr(args.json), "bench", stage_count);
     let mut results: Vec<BenchResult> = Vec::new();
     let mut report = |batch: Vec<BenchResult>| {
-        for r in &batch {
-            print_result(r, args.json);
-        }
+        stages.suspend(|| {
+            for r in &batch {
+                print_result(r, args.json);
+            }
+        });
         results.extend(batch);
     };
-    if matches!(args.suite, Suite::Engine | Suite::All) {
+    if engine_on {
+        stages.start("engine cases");
         report(engine::cases(args.runs));
     }
-    if porcupine && let Some(files) = &files {
+    if porcupine_on && let Some(files) = &files {
+        stages.start("checker on the Porcupine histories");
         report(checker::checker_cases(&data, files, args.runs));
     }
     for &case in generated {
+        stages.start(&format!("checker on {}", case.id));
         report(vec![generated_in_child(case, args.runs)]);
     }
-    if matches!(args.suite, Suite::Fuzz | Suite::All) {
+    if fuzz_on {
+        stages.start("fuzz sweeps");
         report(crate::bench::fuzz::cases(args.runs));
     }
-    if matches!(args.suite, Suite::Classroom | Suite::All) {
+    if classroom_on {
+        stages.start("classroom cases");
         report(crate::bench::classroom::cases(args.runs));
     }
-    if args.suite == Suite::Costs {
+    if costs_on {
+        stages.start("costs");
         report(crate::bench::costs::cases(args.runs));
     }
     if let Some(secs) = args.c50 {
+        stages.start("c50-bad, every key");
         match checker::c50_bad_every_key(&data, Duration::from_secs(secs)) {
             Ok(r) => report(vec![r]),
             Err(e) => {
+                stages.finish();
                 eprintln!("error: {e}");
                 return 2;
             }
         }
     }
+    stages.finish();
     let mismatch = results
         .iter()
         .any(|r| r.notes.iter().any(|n| n.contains("MISMATCH")));

@@ -1,6 +1,7 @@
 //! `parliament fuzz`, `parliament shrink` and `parliament fuzz-merge`.
 
 use crate::check::{CheckKind, CheckVerdict};
+use crate::fuzz::artefact::write_artefact;
 use crate::fuzz::generate::Target;
 use crate::fuzz::judge::run_and_judge;
 use crate::fuzz::progress::Progress;
@@ -111,13 +112,46 @@ pub fn fuzz_command(args: &FuzzArgs) -> i32 {
             return 2;
         }
     };
+    if let Err(e) = check_out_dir(&args.out) {
+        eprintln!("error: {e}");
+        return 2;
+    }
     let seeds = plan.shard_seeds().len() as u64;
     let mut progress = Progress::for_stderr(seeds);
     let json = args.json;
     crate::interrupt::install();
-    let summary = sweep(&plan, &mut progress, |f| print_finding(f, json));
-    print_summary(&summary, json);
+    // A failed write to stdout (a reader gone, a full disk) stops the sweep as
+    // Ctrl-C does — the seeds in hand finish their files — and then ends the
+    // program as every other command does.
+    let mut stdout_failed: Option<std::io::Error> = None;
+    let summary = sweep(&plan, &mut progress, |f| {
+        if stdout_failed.is_none()
+            && let Err(e) = print_finding(f, json)
+        {
+            crate::interrupt::request();
+            stdout_failed = Some(e);
+        }
+    });
+    if let Some(e) = stdout_failed {
+        crate::cli::output::fail(&e);
+    }
+    if let Err(e) = print_summary(&summary, json) {
+        crate::cli::output::fail(&e);
+    }
     summary.exit_code()
+}
+
+/// The sweep's directory must be one (or not exist yet): checked before any
+/// seed runs.
+fn check_out_dir(dir: &std::path::Path) -> Result<(), String> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => Err(format!(
+            "--out {}: exists and is not a directory (the failing scenarios go into a \
+             directory)",
+            dir.display()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The sweep the arguments describe; `env` reads the environment (shards).
@@ -177,26 +211,26 @@ pub fn plan(args: &FuzzArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Swe
     })
 }
 
-fn print_finding(f: &Finding, json: bool) {
+fn print_finding(f: &Finding, json: bool) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     let text = if json {
         report::json_line(&Record::Finding(f.clone())) + "\n"
     } else {
         report::finding_text(f)
     };
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
-fn print_summary(s: &Summary, json: bool) {
+fn print_summary(s: &Summary, json: bool) -> std::io::Result<()> {
     let text = if json {
         report::json_line(&Record::Summary(s.clone())) + "\n"
     } else {
         report::summary_text(s)
     };
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 // ---------------------------------------------------------------------------
@@ -225,12 +259,21 @@ pub struct ShrinkArgs {
     /// Runs the shrinker may spend.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RUNS)]
     pub max_runs: u64,
-    /// Where to write the result; default: next to the scenario, …-shrunk.json.
+    /// Where to write the result (a new file: an existing one is refused); default: next to
+    /// the scenario, …-shrunk.json (or …-shrunk-2.json when that holds something else).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
 pub fn shrink_command(args: &ShrinkArgs) -> i32 {
+    // Before any work: an explicit --out never names the scenario or any
+    // existing file (the default name is never taken either: see below).
+    if let Some(out) = &args.out
+        && let Err(e) = check_shrink_out(&args.scenario, out)
+    {
+        eprintln!("error: {e}");
+        return 2;
+    }
     let scenario = match Scenario::load(&args.scenario) {
         Ok(s) => s,
         Err(e) => {
@@ -282,14 +325,42 @@ pub fn shrink_command(args: &ShrinkArgs) -> i32 {
             return 2;
         }
     };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| shrunk_path(&args.scenario));
-    if let Err(e) = std::fs::write(&out, scenario_text(&shrunk.spec)) {
-        eprintln!("error: {}: cannot write: {e}", out.display());
-        return 2;
-    }
+    let text = scenario_text(&shrunk.spec);
+    let out = match &args.out {
+        Some(out) => {
+            // Created here, failing if the file appeared while we worked.
+            let written = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(out)
+                .and_then(|mut f| f.write_all(text.as_bytes()));
+            if let Err(e) = written {
+                eprintln!("error: {}: cannot write: {e}", out.display());
+                return 2;
+            }
+            out.clone()
+        }
+        // Next to the scenario, under a fresh name when `…-shrunk.json` holds
+        // other contents (an earlier shrink's result is kept).
+        None => match write_artefact(&shrunk_path(&args.scenario), &text) {
+            Ok(written) => {
+                if let Some(kept) = &written.kept {
+                    eprintln!(
+                        "note: {} holds other contents and was left as it is",
+                        kept.display()
+                    );
+                }
+                written.path
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: {}: cannot write: {e}",
+                    shrunk_path(&args.scenario).display()
+                );
+                return 2;
+            }
+        },
+    };
     println!(
         "{}: {} still violated after {} runs{}",
         out.display(),
@@ -307,6 +378,35 @@ pub fn shrink_command(args: &ShrinkArgs) -> i32 {
         crate::fuzz::artefact::reproduce_command(&out)
     );
     0
+}
+
+/// An explicit `shrink --out` may name neither the scenario being shrunk nor
+/// any file that exists: the result never replaces a file.
+fn check_shrink_out(scenario: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
+    if crate::input::is_std_stream(out) {
+        return Err(format!(
+            "--out {}: the shrunk scenario goes to a file; name one",
+            out.display()
+        ));
+    }
+    crate::cli::outputs::check_outputs(
+        &[crate::cli::outputs::FileArg {
+            option: "SCENARIO",
+            path: scenario,
+        }],
+        &[crate::cli::outputs::FileArg {
+            option: "--out",
+            path: out,
+        }],
+    )?;
+    if std::fs::symlink_metadata(out).is_ok() {
+        return Err(format!(
+            "--out {}: the file exists; shrink never replaces a file (remove it, or name \
+             another)",
+            out.display()
+        ));
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -360,9 +460,13 @@ pub fn merge_command(args: &MergeArgs) -> i32 {
         }
     };
     for f in &findings {
-        print_finding(f, args.json);
+        if let Err(e) = print_finding(f, args.json) {
+            crate::cli::output::fail(&e);
+        }
     }
-    print_summary(&summary, args.json);
+    if let Err(e) = print_summary(&summary, args.json) {
+        crate::cli::output::fail(&e);
+    }
     if !summary.missing_shards.is_empty() {
         eprintln!(
             "warning: missing shards {}",

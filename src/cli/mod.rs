@@ -7,6 +7,7 @@ pub mod fuzz;
 pub mod list;
 pub mod output;
 pub mod outputs;
+pub mod progress;
 pub mod run;
 pub mod scenario_name;
 pub mod step;

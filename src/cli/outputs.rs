@@ -44,6 +44,38 @@ pub fn check_outputs(inputs: &[FileArg<'_>], outputs: &[FileArg<'_>]) -> Result<
     Ok(())
 }
 
+/// Refuses to run when standard output is redirected into one of the inputs
+/// (`parliament judge t.jsonl >> t.jsonl`), as `cat` does: the command would
+/// read what it writes, or destroy what it reads. Only a regular file can be
+/// both; a terminal or a pipe never is.
+pub fn check_stdout_is_no_input(inputs: &[&Path]) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(out) = std::fs::metadata("/dev/stdout") else {
+            return Ok(());
+        };
+        if !out.is_file() {
+            return Ok(());
+        }
+        for input in inputs.iter().filter(|p| !is_std_stream(p)) {
+            if let Ok(m) = std::fs::metadata(input)
+                && m.dev() == out.dev()
+                && m.ino() == out.ino()
+            {
+                return Err(format!(
+                    "standard output is the input {}: writing it would destroy the input \
+                     (redirect the output to another file)",
+                    input.display()
+                ));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = inputs;
+    Ok(())
+}
+
 /// Whether two paths name the same file (an output need not exist yet).
 pub fn same_file(a: &Path, b: &Path) -> bool {
     if is_std_stream(a) || is_std_stream(b) {

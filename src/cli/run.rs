@@ -2,6 +2,7 @@
 
 use crate::cli::output;
 use crate::cli::outputs::{FileArg, check_outputs};
+use crate::cli::progress::{RunDisplay, Shown};
 use crate::cli::scenario_name;
 use crate::cli::terminal;
 use crate::input::is_std_stream;
@@ -9,7 +10,7 @@ use crate::judge::RunReport;
 use crate::named::Named;
 use crate::render::RecordSink;
 use crate::render::diagram::Diagram;
-use crate::run::{run, run_within};
+use crate::run::{run, run_watched};
 use crate::scenario::Scenario;
 use crate::trace::{self, Comparer, EndReason, TraceOutput};
 use clap::Args;
@@ -199,7 +200,15 @@ fn run_checked(args: &RunArgs) -> Result<i32, String> {
         }
     }
     crate::interrupt::install();
-    let report = match run_within(&scenario, out, Some(args.max_memory as u64)) {
+    let progress = RunDisplay::new(Shown::for_stderr(args.quiet || args.json));
+    let ran = run_watched(
+        &scenario,
+        out,
+        Some(args.max_memory as u64),
+        progress.hook(),
+    );
+    progress.finish();
+    let report = match ran {
         Ok((report, _)) => report,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => output::fail(&e),
         Err(e) => return Err(format!("cannot write the trace: {e}")),

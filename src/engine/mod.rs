@@ -177,7 +177,31 @@ struct Watch {
     /// Look again once this many events have run.
     next_check: u64,
     overrun: Option<crate::memory::Overrun>,
+    /// Told how far the run has got at every look (a progress display).
+    progress: Option<ProgressHook>,
 }
+
+/// How far a run has got, for a progress display.
+#[derive(Clone, Copy, Debug)]
+pub struct RunProgress {
+    pub events: u64,
+    pub now: Time,
+    pub time_limit: Time,
+    pub event_limit: u64,
+}
+
+impl RunProgress {
+    /// The share of the run done: the larger of virtual time and events over
+    /// their limits (whichever ends the run first), from 0 to 1.
+    pub fn fraction(&self) -> f64 {
+        let time = self.now.0 as f64 / (self.time_limit.0 as f64).max(1.0);
+        let events = self.events as f64 / (self.event_limit as f64).max(1.0);
+        time.max(events).min(1.0)
+    }
+}
+
+/// Called with the run's progress every few thousand events.
+pub type ProgressHook = std::sync::Arc<dyn Fn(RunProgress) + Send + Sync>;
 
 /// Events between two looks at the memory used (and at Ctrl-C).
 const MEMORY_CHECK_EVERY: u64 = 1 << 12;
@@ -301,6 +325,13 @@ impl<'s, P: Protocol> World<'s, P> {
         self
     }
 
+    /// Tells `hook` how far the run has got every few thousand events.
+    pub fn with_progress(mut self, hook: ProgressHook) -> World<'s, P> {
+        self.memory.progress = Some(hook);
+        self.memory.next_check = self.stats.events;
+        self
+    }
+
     /// Stops the run cleanly (end reason `interrupted`) after a Ctrl-C; see
     /// [`crate::interrupt`].
     pub fn interruptible(mut self) -> World<'s, P> {
@@ -367,10 +398,20 @@ impl<'s, P: Protocol> World<'s, P> {
                 if let Some(reason) = self.next_event() {
                     break reason;
                 }
-                if (self.memory.budget.is_some() || self.memory.interruptible)
+                if (self.memory.budget.is_some()
+                    || self.memory.interruptible
+                    || self.memory.progress.is_some())
                     && self.stats.events >= self.memory.next_check
                 {
                     self.memory.next_check = self.stats.events + MEMORY_CHECK_EVERY;
+                    if let Some(hook) = &self.memory.progress {
+                        hook(RunProgress {
+                            events: self.stats.events,
+                            now: self.now,
+                            time_limit: self.scenario.time_limit,
+                            event_limit: self.scenario.event_limit,
+                        });
+                    }
                     if self.memory.interruptible && crate::interrupt::requested() {
                         break EndReason::Interrupted;
                     }

@@ -175,14 +175,12 @@ pub fn generate(target: &Target, seed: u64) -> Generated {
     // Stable: faults at one time keep the order they were drawn in (a heal
     // before the partition that follows it).
     faults.sort_by_key(|f| f.at);
+    spec.faults = faults;
+    spec.filters = draw_filters(target, &options, &names, &at, &mut Part::Filters.rng(seed));
     // Nothing after the run's end (`parliament run` refuses it): a restart,
     // resume or heal that would come later is left out, and its node stays
     // down, paused or cut off to the end.
-    let end = options.horizon + options.settle;
-    faults.retain(|f| f.at <= end);
-    spec.requests.retain(|r| r.at <= end);
-    spec.faults = faults;
-    spec.filters = draw_filters(target, &options, &names, &at, &mut Part::Filters.rng(seed));
+    spec.drop_after_the_end();
     spec.description = format!("parliament fuzz seed {seed}: {options}");
     Generated { spec, options }
 }

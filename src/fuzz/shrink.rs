@@ -504,15 +504,10 @@ fn shorter_time_limit(spec: &ScenarioSpec, i: usize) -> Option<Option<ScenarioSp
         if cut == 0 {
             return false;
         }
-        let end = t - cut;
-        s.limits.time = Some(end);
-        // What was scheduled after the new end would never happen (and
-        // `parliament run` refuses it).
-        s.faults.retain(|f| f.at <= end);
-        s.requests.retain(|r| r.at <= end);
-        if let Some(w) = s.workload.as_mut() {
-            w.script.retain(|o| o.at <= end);
-        }
+        s.limits.time = Some(t - cut);
+        // What the shorter run never reaches goes too (a scenario may not
+        // schedule anything after its end).
+        s.drop_after_the_end();
         true
     }))
 }

@@ -276,7 +276,10 @@ fn panicked(plan: &SweepPlan, seed: u64, panic: &(dyn std::any::Any + Send)) -> 
     match std::panic::catch_unwind(|| generate(&plan.target, seed)) {
         Ok(generated) => {
             finding.swarm = generated.options.to_string();
-            write(plan, &file, &generated.spec, &mut finding, &mut created);
+            if let Some(written) = write(plan, &file, &generated.spec, &mut finding, &mut created) {
+                finding.file = written.display().to_string();
+                finding.reproduce = reproduce_command(&written);
+            }
         }
         Err(_) => finding
             .problems
@@ -290,6 +293,8 @@ fn panicked(plan: &SweepPlan, seed: u64, panic: &(dyn std::any::Any + Send)) -> 
 
 /// Generates, runs and judges one seed; writes its files if it fails.
 fn examine(plan: &SweepPlan, seed: u64) -> SeedResult {
+    // The generator leaves out what falls after the end, so the file is one
+    // `parliament run` accepts.
     let generated = generate(&plan.target, seed);
     let file = plan.file_of(seed);
     let source = file.display().to_string();
@@ -310,7 +315,10 @@ fn examine(plan: &SweepPlan, seed: u64) -> SeedResult {
         Ok(scenario) => scenario,
         Err(e) => {
             finding.problems.push(format!("{INVALID}: {e}"));
-            write(plan, &file, &generated.spec, &mut finding, &mut created);
+            if let Some(written) = write(plan, &file, &generated.spec, &mut finding, &mut created) {
+                finding.file = written.display().to_string();
+                finding.reproduce = reproduce_command(&written);
+            }
             return SeedResult {
                 finding: Some(finding),
                 created,
@@ -342,7 +350,11 @@ fn examine(plan: &SweepPlan, seed: u64) -> SeedResult {
             created,
         };
     }
-    if write(plan, &file, &generated.spec, &mut finding, &mut created) {
+    let mut file = file;
+    if let Some(written) = write(plan, &file, &generated.spec, &mut finding, &mut created) {
+        file = written;
+        finding.file = file.display().to_string();
+        finding.reproduce = reproduce_command(&file);
         // The file as written must be this scenario: validated, it gives the
         // same spec, so the same run (runs are deterministic) and verdicts.
         let text = std::fs::read_to_string(&file).unwrap_or_default();
@@ -363,8 +375,8 @@ fn examine(plan: &SweepPlan, seed: u64) -> SeedResult {
     ) {
         match shrink(&generated.spec, &source, first.check, budget) {
             Ok(shrunk) => {
-                let shrunk_file = shrunk_path(&file);
-                let record = ShrunkScenario {
+                let mut shrunk_file = shrunk_path(&file);
+                let mut record = ShrunkScenario {
                     check: first.check.name().to_string(),
                     file: shrunk_file.display().to_string(),
                     before: shrunk.before,
@@ -372,9 +384,13 @@ fn examine(plan: &SweepPlan, seed: u64) -> SeedResult {
                     runs: shrunk.runs,
                     budget_exhausted: shrunk.budget_exhausted,
                 };
-                if plan.out_dir.is_none()
-                    || write(plan, &shrunk_file, &shrunk.spec, &mut finding, &mut created)
+                if plan.out_dir.is_none() {
+                    finding.shrunk = Some(record);
+                } else if let Some(written) =
+                    write(plan, &shrunk_file, &shrunk.spec, &mut finding, &mut created)
                 {
+                    shrunk_file = written;
+                    record.file = shrunk_file.display().to_string();
                     finding.shrunk = Some(record);
                 }
             }
@@ -387,35 +403,36 @@ fn examine(plan: &SweepPlan, seed: u64) -> SeedResult {
     }
 }
 
-/// Writes a scenario file when the plan has a directory; whether it is there.
+/// Writes a scenario file when the plan has a directory; where it went (the
+/// wanted name, or a fresh one beside it when another file holds that name:
+/// an existing file is never replaced).
 fn write(
     plan: &SweepPlan,
     path: &Path,
     spec: &ScenarioSpec,
     finding: &mut Finding,
     created: &mut Vec<PathBuf>,
-) -> bool {
-    if plan.out_dir.is_none() {
-        return false;
-    }
+) -> Option<PathBuf> {
+    plan.out_dir.as_ref()?;
     match write_artefact(path, &scenario_text(spec)) {
-        Ok(WriteStatus::Created) => {
-            created.push(path.to_path_buf());
-            true
-        }
-        Ok(WriteStatus::Unchanged) => true,
-        Ok(WriteStatus::Replaced) => {
-            eprintln!(
-                "note: {} existed with different contents and was replaced",
-                path.display()
-            );
-            true
+        Ok(written) => {
+            if written.status == WriteStatus::Created {
+                created.push(written.path.clone());
+            }
+            if let Some(kept) = &written.kept {
+                eprintln!(
+                    "note: {} holds other contents and was left as it is; wrote {}",
+                    kept.display(),
+                    written.path.display()
+                );
+            }
+            Some(written.path)
         }
         Err(e) => {
             finding
                 .problems
                 .push(format!("cannot write {}: {e}", path.display()));
-            false
+            None
         }
     }
 }

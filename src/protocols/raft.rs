@@ -856,18 +856,11 @@ impl Protocol for Raft {
         );
         view.field("applied", FieldValue::Number(self.applier.applied().0));
         if let RoleState::Leader(leading) = &self.role {
-            let next: Vec<String> = leading
-                .next
-                .iter()
-                .map(|(n, i)| format!("{}:{}", n.0, i.0))
-                .collect();
-            let matched: Vec<String> = leading
-                .matched
-                .iter()
-                .map(|(n, i)| format!("{}:{}", n.0, i.0))
-                .collect();
-            view.field("next_index", FieldValue::Text(next.join(" ")));
-            view.field("match_index", FieldValue::Text(matched.join(" ")));
+            let per_node = |m: &std::collections::BTreeMap<NodeId, LogIndex>| {
+                FieldValue::PerNode(m.iter().map(|(n, i)| (*n, i.0)).collect())
+            };
+            view.field("next_index", per_node(&leading.next));
+            view.field("match_index", per_node(&leading.matched));
         }
         view
     }

@@ -82,6 +82,7 @@ pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, 
             reply,
         } => match reply {
             Reply::Chosen(v) => format!("{node:<4} answers {request}: chosen {v}"),
+            Reply::Ok(crate::history::Output::Done) => format!("{node:<4} answers {request}: ok"),
             Reply::Ok(output) => format!("{node:<4} answers {request}: ok {output}"),
             Reply::Fail { reason, .. } => format!("{node:<4} answers {request}: failed ({reason})"),
             Reply::Decided { commit } => format!(

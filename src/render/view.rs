@@ -59,6 +59,12 @@ pub fn value<'a>(value: &FieldValue, node_name: &impl Fn(NodeId) -> &'a str) -> 
             .map(|id| node_name(*id))
             .collect::<Vec<_>>()
             .join(", "),
+        FieldValue::PerNode(pairs) if pairs.is_empty() => "none".to_string(),
+        FieldValue::PerNode(pairs) => pairs
+            .iter()
+            .map(|(id, n)| format!("{} {n}", node_name(*id)))
+            .collect::<Vec<_>>()
+            .join(", "),
         FieldValue::Value(None) => "nothing".to_string(),
         FieldValue::Value(Some(v)) => v.to_string(),
         FieldValue::Proposal(None) => "none".to_string(),

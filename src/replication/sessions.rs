@@ -25,7 +25,7 @@
 //! leader steps down.
 
 use crate::history::Output;
-use crate::ids::{ClientId, NodeId, RequestId};
+use crate::ids::{ClientId, RequestId};
 use crate::op::Reply;
 use crate::replication::apply::{Applied, ClientCommand};
 use crate::replication::log::LogIndex;
@@ -175,22 +175,19 @@ impl Waiters {
         replies
     }
 
-    /// The node is no longer the leader: every waiter is told to retry at
-    /// `redirect` (the new leader, if known), in request order.
+    /// The node is no longer the leader: it forgets its waiters and returns
+    /// their requests, in request order, answering none of them.
     ///
-    /// The entries may still commit under the next leader; the client's retry
-    /// carries the same request id, and the sessions apply it once.
-    pub fn step_down(&mut self, reason: &str, redirect: Option<NodeId>) -> Vec<(RequestId, Reply)> {
-        std::mem::take(&mut self.waiting)
-            .into_keys()
-            .map(|request| {
-                let reply = Reply::Fail {
-                    reason: reason.to_string(),
-                    redirect,
-                };
-                (request, reply)
-            })
-            .collect()
+    /// Neither answer would be true. Their entries are in this node's log and
+    /// may still commit under the next leader, so "failed" — which a client
+    /// and the linearizability check read as "definitely not applied" — can
+    /// be a lie (primary-backup answered so until fuzz seed 4010 of the sync
+    /// variant showed a failed write that the new primary applied: not
+    /// linearizable); and "ok" is not known yet. The clients time out and
+    /// retry with the same request id (the sessions apply it once), or record
+    /// the outcome as unknown (`info`).
+    pub fn step_down(&mut self) -> Vec<RequestId> {
+        std::mem::take(&mut self.waiting).into_keys().collect()
     }
 }
 
@@ -295,21 +292,13 @@ mod tests {
     }
 
     #[test]
-    fn waiters_are_released_on_step_down_with_a_redirect() {
+    fn waiters_are_forgotten_unanswered_on_step_down() {
         let mut waiters = Waiters::new();
         waiters.wait(RequestId(5), ClientId(2), LogIndex(4));
         waiters.wait(RequestId(3), ClientId(1), LogIndex(3));
-        let replies = waiters.step_down("no longer the leader", Some(NodeId(2)));
-        let fail = Reply::Fail {
-            reason: "no longer the leader".into(),
-            redirect: Some(NodeId(2)),
-        };
-        assert_eq!(
-            replies,
-            vec![(RequestId(3), fail.clone()), (RequestId(5), fail)]
-        );
+        assert_eq!(waiters.step_down(), vec![RequestId(3), RequestId(5)]);
         assert!(waiters.is_empty());
-        assert_eq!(waiters.step_down("again", None), vec![]);
+        assert_eq!(waiters.step_down(), vec![]);
     }
 
     #[test]
