@@ -911,7 +911,12 @@ impl Scenario {
             )
             .at(path))
         };
-        if let Some((i, f)) = spec.faults.iter().enumerate().find(|(_, f)| f.at > time_limit) {
+        if let Some((i, f)) = spec
+            .faults
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.at > time_limit)
+        {
             return after_end(format!("faults[{i}].at"), "a fault", f.at);
         }
         if let Some((i, r)) = spec
