@@ -32,7 +32,7 @@ file, at once, and `parliament run FILE` reproduces it.
 
 Fault kinds (--faults, comma-separated, or all / none):
   loss, duplicate, delay, reorder, partition, partial-partition, cut, crash,
-  crash-several, pause, disk
+  crash-several, pause, disk, rolling
 Each seed also draws the protocol's timing parameters (`params`) from the
 ranges the protocol lists, or leaves them at their defaults.
 

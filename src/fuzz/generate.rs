@@ -568,7 +568,7 @@ fn draw_params(target: &Target, spec: &mut ScenarioSpec, options: &mut SwarmOpti
 }
 
 /// Where faults fall: mostly within a few message delays of a busy moment
-/// (a round starting), else anywhere before the horizon.
+/// (a round starting), else anywhere while the load keeps coming.
 struct BusyTimes {
     busy: Vec<u64>,
     horizon: u64,
@@ -585,7 +585,8 @@ impl BusyTimes {
             let t = self.busy[rng.below(self.busy.len() as u64) as usize];
             t + rng.below(self.reach)
         } else {
-            rng.below(self.horizon)
+            // While the load keeps coming.
+            rng.below(self.active.max(1))
         }
     }
 }
@@ -975,11 +976,14 @@ mod tests {
             let crashes = s.faults.iter().any(|f| f.crash.is_some());
             let partitions = s.faults.iter().any(|f| f.partition.is_some());
             let cuts = s.faults.iter().any(|f| f.cut.is_some());
-            assert_eq!(
-                crashes,
-                on.contains(FaultKind::Crash) || on.contains(FaultKind::CrashSeveral)
-            );
-            assert_eq!(partitions, on.contains(FaultKind::Partition));
+            // Rolling outages crash and cut off nodes too (a turn may fall
+            // after the run's end and be left out).
+            let rolling = on.contains(FaultKind::Rolling);
+            let crash_kinds = on.contains(FaultKind::Crash) || on.contains(FaultKind::CrashSeveral);
+            assert!(crashes == crash_kinds || (rolling && !crash_kinds));
+            assert!(partitions == on.contains(FaultKind::Partition) || rolling);
+            assert!(s.faults.iter().all(|f| f.at <= s.limits.time.unwrap()));
+            assert!(s.requests.iter().all(|r| r.at <= s.limits.time.unwrap()));
             assert_eq!(
                 cuts,
                 on.contains(FaultKind::PartialPartition) || on.contains(FaultKind::OneWayCut)
@@ -1030,6 +1034,7 @@ mod tests {
             // Crash times are drawn in units of the slowest delay, which
             // long delays change.
             if a.options.crash_several.is_none()
+                && a.options.rolling.is_none()
                 && a.options.long_delay.is_none()
                 && a.options.weather != crate::fuzz::swarm::Weather::Squall
                 && narrow_options.crash == a.options.crash

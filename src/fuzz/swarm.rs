@@ -505,7 +505,9 @@ impl Crashes {
             episodes,
             outage,
             targets: CrashTargets::draw(rng, roles),
-            repeats: [1, 2, 5, 10][rng.below(4) as usize],
+            // Down many times in a row: a node flapping for a long while
+            // (restarting soon after each crash) meets an election.
+            repeats: [1, 2, 5, 10, 40, 40][rng.below(6) as usize],
         }
     }
 }
@@ -714,7 +716,7 @@ impl SwarmOptions {
                 Outage::Mixed,
             ][r.below(6) as usize],
             gap: [(1, 50), (20, 150), (50, 300), (200, 600)][r.below(4) as usize],
-            rounds: [1, 1, 2, 3][r.below(4) as usize],
+            rounds: [1, 2, 3, 5][r.below(4) as usize],
         };
         // Faults between nodes need two of them.
         let many = nodes >= 2;

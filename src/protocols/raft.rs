@@ -45,8 +45,8 @@ use crate::ids::{ClientId, NodeId, RequestId};
 use crate::named::{NameRow, Named};
 use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::{
-    Ctx, DurableState, FieldValue, LogEntryView, Meaning, Message, NodeView, OutcomeWord, Protocol,
-    RoleRow, Serves, Setup,
+    Ctx, DurableState, FieldValue, LogEntryView, Meaning, Message, NodeView, OutcomeWord,
+    ParamRange, Protocol, RoleRow, Serves, Setup,
 };
 use crate::replication::{
     Applied, Applier, ClientCommand, Command, Entry, Epoch, Log, LogIndex, LogWrite, Quorum,
@@ -539,6 +539,13 @@ impl Protocol for Raft {
     ];
     const OUTCOMES: &'static [OutcomeWord] = &[];
     const SERVES: Serves = Serves::Data;
+    /// A fuzz sweep varies how many entries one AppendEntries carries: with
+    /// small batches a follower catching up acknowledges an earlier term's
+    /// entries before the new term's no-op reaches it (Figure 8's window).
+    const PARAM_RANGES: &'static [ParamRange] = &[ParamRange {
+        name: "batch",
+        values: &[1, 2, 64],
+    }];
     type Msg = Msg;
     type Timer = Timer;
     type Durable = Disk;
