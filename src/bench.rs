@@ -325,6 +325,7 @@ pub mod engine {
 
     pub fn cases(runs: usize) -> Vec<BenchResult> {
         let mut results = basic_cases(runs);
+        results.push(bare_heap_loop(runs, &results[0]));
         results.extend(commit_cases(runs));
         for &(name, model, events) in REPLICATED {
             let text = replicated_scenario(model, events);
@@ -347,6 +348,44 @@ pub mod engine {
         results.extend(multi_paxos_cases(runs));
         results.extend(raft_cases(runs));
         results
+    }
+
+    /// Events of the bare heap loop (as many as the duel's).
+    const BARE_EVENTS: u64 = 2_000_000;
+    /// Events pending in the bare heap loop at any time (about the duel's).
+    const BARE_PENDING: u64 = 8;
+
+    /// The least an event loop can do, timed like an engine case: the
+    /// engine's own queue, each event popped and one successor pushed at a
+    /// random delay, nothing handled. `duel` (the first engine case) is
+    /// timed in the same run; the note gives its events/s over this loop's,
+    /// the share of a bare loop's speed the engine keeps.
+    fn bare_heap_loop(runs: usize, duel: &BenchResult) -> BenchResult {
+        use crate::engine::EventQueue;
+        use crate::rng::DetRng;
+        let mut samples = Vec::with_capacity(runs);
+        let mut checksum = 0u64;
+        for _ in 0..runs.max(1) {
+            let start = Instant::now();
+            let mut rng = DetRng::new(1, 0);
+            let mut queue: EventQueue<u64> = EventQueue::default();
+            for k in 0..BARE_PENDING {
+                queue.push(crate::time::Time(rng.between(1, 20)), k);
+            }
+            for _ in 0..BARE_EVENTS {
+                let (at, k) = queue.pop().expect("one pushed per pop");
+                checksum = checksum.wrapping_add(at.0 ^ k);
+                queue.push(at.after(rng.between(1, 20)), k);
+            }
+            samples.push(start.elapsed().as_secs_f64());
+        }
+        let mut result = BenchResult::from_samples("engine/bare-heap-loop", BARE_EVENTS, samples);
+        result.notes.push(format!(
+            "{}: {:.3} of the bare loop's events/s (checksum {checksum:x})",
+            duel.name,
+            duel.events_per_sec / result.events_per_sec.max(1e-9)
+        ));
+        result
     }
 
     fn basic_cases(runs: usize) -> Vec<BenchResult> {

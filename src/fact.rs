@@ -7,9 +7,11 @@
 use crate::ballot::Ballot;
 use crate::bank::{Account, TxName};
 use crate::ids::{NodeId, RequestId};
+use crate::replication::apply::Command;
 use crate::time::Time;
 use crate::value::Value;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "fact", rename_all = "snake_case")]
@@ -39,7 +41,7 @@ pub enum Fact {
     Committed {
         index: u64,
         epoch: u64,
-        command: String,
+        command: CommandText,
     },
     /// This node applied log `index` (`command`, of `epoch`) to its store;
     /// `request` when it was a client's update taking effect (not a no-op, not
@@ -47,7 +49,7 @@ pub enum Fact {
     Applied {
         index: u64,
         epoch: u64,
-        command: String,
+        command: CommandText,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request: Option<RequestId>,
     },
@@ -111,4 +113,151 @@ pub struct FactRecord {
     pub t: Time,
     pub node: NodeId,
     pub fact: Fact,
+}
+
+/// The command of a log entry as a `committed` or `applied` fact states it:
+/// the entry's command itself on a live run — words are made of it only when
+/// a trace, a log or an evidence line is written, not for every entry a
+/// replica applies — or its words as read back from a trace. In a trace it is
+/// always the words (`c3 r7 append k2 41`, `nop`, `start-working(4)`).
+///
+/// Two are equal when their words are (two live commands compare as
+/// commands, which is the same thing without writing them out).
+#[derive(Clone, Debug)]
+pub enum CommandText {
+    /// A replicated command (a client's request, or a no-op).
+    Command(Command),
+    /// Multi-Paxos: a new leader's start-working entry of this epoch.
+    StartWorking(u64),
+    /// The words, as a trace holds them.
+    Text(String),
+}
+
+impl CommandText {
+    /// The command, without its words being written first.
+    pub fn of(command: &Command) -> CommandText {
+        CommandText::Command(command.clone())
+    }
+}
+
+impl fmt::Display for CommandText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandText::Command(c) => fmt::Display::fmt(c, f),
+            CommandText::StartWorking(epoch) => write!(f, "start-working({epoch})"),
+            CommandText::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+impl PartialEq for CommandText {
+    fn eq(&self, other: &CommandText) -> bool {
+        match (self, other) {
+            (CommandText::Command(a), CommandText::Command(b)) => a == b,
+            (CommandText::StartWorking(a), CommandText::StartWorking(b)) => a == b,
+            (CommandText::Command(_), CommandText::StartWorking(_))
+            | (CommandText::StartWorking(_), CommandText::Command(_)) => false,
+            (CommandText::Text(a), CommandText::Text(b)) => a == b,
+            (CommandText::Text(text), live) | (live, CommandText::Text(text)) => {
+                *live == *text.as_str()
+            }
+        }
+    }
+}
+
+impl Eq for CommandText {}
+
+impl PartialEq<str> for CommandText {
+    fn eq(&self, words: &str) -> bool {
+        match self {
+            CommandText::Text(text) => text == words,
+            live => {
+                use fmt::Write;
+                let mut written = String::with_capacity(words.len());
+                let _ = write!(written, "{live}");
+                written == words
+            }
+        }
+    }
+}
+
+impl From<&str> for CommandText {
+    fn from(text: &str) -> CommandText {
+        CommandText::Text(text.to_string())
+    }
+}
+
+impl From<String> for CommandText {
+    fn from(text: String) -> CommandText {
+        CommandText::Text(text)
+    }
+}
+
+impl Serialize for CommandText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CommandText::Text(text) => s.serialize_str(text),
+            live => s.collect_str(live),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CommandText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<CommandText, D::Error> {
+        String::deserialize(d).map(CommandText::Text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Action, AppendOp, Input, Key};
+    use crate::ids::ClientId;
+    use crate::replication::apply::ClientCommand;
+
+    fn append(request: u64, value: u64) -> Command {
+        Command::Client(ClientCommand {
+            client: ClientId(3),
+            request: RequestId(request),
+            input: Input {
+                key: Key::new("k2"),
+                action: Action::Append(AppendOp::Append(value)),
+            },
+        })
+    }
+
+    #[test]
+    fn live_commands_read_back_as_their_words() {
+        for live in [
+            CommandText::of(&append(7, 41)),
+            CommandText::of(&Command::Nop),
+            CommandText::StartWorking(4),
+        ] {
+            let json = serde_json::to_string(&live).unwrap();
+            assert_eq!(json, serde_json::to_string(&live.to_string()).unwrap());
+            let back: CommandText = serde_json::from_str(&json).unwrap();
+            assert!(matches!(back, CommandText::Text(_)));
+            assert_eq!(back, live);
+            assert_eq!(live, back);
+        }
+    }
+
+    #[test]
+    fn different_commands_differ_live_and_read_back() {
+        let (a, b) = (
+            CommandText::of(&append(7, 41)),
+            CommandText::of(&append(7, 42)),
+        );
+        assert_ne!(a, b);
+        assert_ne!(a, CommandText::from(b.to_string()));
+        assert_ne!(CommandText::StartWorking(4), CommandText::of(&Command::Nop));
+        assert_ne!(
+            CommandText::StartWorking(4),
+            CommandText::from("start-working(5)")
+        );
+        assert_eq!(
+            CommandText::StartWorking(4),
+            CommandText::from("start-working(4)")
+        );
+    }
 }

@@ -313,7 +313,7 @@ fn log_safety(record: &RunRecord, name: &dyn Fn(crate::ids::NodeId) -> String) -
     use crate::check::log_safety::{LogObservation, Observed, log_safety};
     use crate::fact::Fact;
     use crate::replication::log::{Epoch, LogIndex};
-    let observations: Vec<LogObservation<&str>> = record
+    let observations: Vec<LogObservation<&crate::fact::CommandText>> = record
         .facts
         .iter()
         .filter_map(|f| {
@@ -337,7 +337,7 @@ fn log_safety(record: &RunRecord, name: &dyn Fn(crate::ids::NodeId) -> String) -
                 what,
                 index: LogIndex(*index),
                 epoch: Epoch(*epoch),
-                command: command.as_str(),
+                command,
             })
         })
         .collect();

@@ -24,6 +24,8 @@ use sha2::{Digest, Sha256};
 use std::fmt::Display;
 use std::io::{self, BufRead, Write};
 
+mod compact_json;
+
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The first line of every trace.
@@ -552,7 +554,11 @@ impl TraceOutput {
             self.buf.extend_from_slice(b",\"seq\":");
             push_decimal(&mut self.buf, seq);
             let start = self.buf.len();
-            serde_json::to_writer(&mut self.buf, ev).expect("events serialise");
+            if compact_json::write_event(&mut self.buf, ev).is_err() {
+                // A value written only by serde_json (a float, say).
+                self.buf.truncate(start);
+                serde_json::to_writer(&mut self.buf, ev).expect("events serialise");
+            }
             self.buf[start] = b',';
             if let Some(c) = self.comparer.as_mut() {
                 c.compare(&self.buf);
@@ -623,18 +629,8 @@ impl TraceOutput {
 
 /// Appends `n` in decimal (what `write!` does, without the formatting machinery:
 /// two numbers start every trace line).
-fn push_decimal(buf: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[i..]);
+fn push_decimal(buf: &mut Vec<u8>, n: u64) {
+    compact_json::push_u64(buf, n)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -719,7 +715,7 @@ impl Write for SharedBuffer {
 mod tests {
     #[test]
     fn decimals_are_written_as_display_writes_them() {
-        for n in [0, 7, 10, 99, 1_000_000, u64::MAX] {
+        for n in [0, 7, 10, 99, 100, 1_000_000, 1_234_567, u64::MAX] {
             let mut buf = Vec::new();
             super::push_decimal(&mut buf, n);
             assert_eq!(String::from_utf8(buf).unwrap(), n.to_string());

@@ -330,7 +330,9 @@ impl GenerateSpec {
             ));
         }
         Ok(Generate {
-            keys: (1..=self.keys).map(|k| Key(format!("k{k}"))).collect(),
+            keys: (1..=self.keys)
+                .map(|k| Key(format!("k{k}").into()))
+                .collect(),
             read_ppm,
             cas_ppm,
             think: (lo, hi),
@@ -406,7 +408,7 @@ impl OpSpec {
             }
         };
         Ok(Input {
-            key: Key(self.key.clone()),
+            key: Key::new(&self.key),
             action,
         })
     }

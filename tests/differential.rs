@@ -42,7 +42,7 @@ type Store = BTreeMap<String, Value>;
 /// Apply one operation to the store; `None` if the output is impossible.
 /// Written from the model descriptions, not from the checker's code.
 fn apply(store: &Store, input: &Input, output: Option<&Output>) -> Option<Store> {
-    let key = input.key.0.clone();
+    let key = input.key.0.to_string();
     let current = store.get(&key).cloned().unwrap_or_default();
     let mut next = store.clone();
     let int = |v: &Value| match v {
@@ -287,7 +287,7 @@ fn random_action(kind: ModelKind, rng: &mut DetRng, next_element: &mut u64) -> A
 
 /// The output a correct service would give for `input` applied now.
 fn observe(store: &Store, input: &Input, already_applied: bool) -> Output {
-    let current = store.get(&input.key.0).cloned().unwrap_or_default();
+    let current = store.get(&*input.key.0).cloned().unwrap_or_default();
     match &input.action {
         Action::Register(RegisterOp::Read) => Output::Register(match current {
             Value::Int(i) => Some(i),
@@ -366,7 +366,7 @@ fn placeable<'h>(history: &'h History, key: Option<&str>) -> Vec<Placeable<'h>> 
         .ops
         .iter()
         .enumerate()
-        .filter(|(_, op)| key.is_none_or(|k| op.input.key.0 == k))
+        .filter(|(_, op)| key.is_none_or(|k| &*op.input.key.0 == k))
         .filter_map(|(i, op)| match &op.completion {
             Completion::Ok { at, output } => {
                 Some((i, &op.input, Some(output), op.invoked.0, Some(at.0)))
@@ -432,7 +432,7 @@ fn assert_explanation_holds(history: &History, p: &PartitionResult, partitioned:
             parliament::history::jsonl::write(history)
         )
     };
-    let ops = placeable(history, p.key.as_ref().map(|k| k.0.as_str()));
+    let ops = placeable(history, p.key.as_ref().map(|k| &*k.0));
     let local = |index: usize| {
         ops.iter()
             .position(|o| o.0 == index)

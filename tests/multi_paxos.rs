@@ -132,7 +132,7 @@ fn start_working_removes_the_ghost_on_the_same_schedule() {
         assert!(effective.iter().all(|&r| r <= 5), "{effective:?}");
         let skipped_old = report.record.facts.iter().any(|f| {
             matches!(&f.fact, Fact::Applied { epoch: 1, request: None, command, .. }
-                if command.contains("append(x, 8)"))
+                if command.to_string().contains("append(x, 8)"))
         });
         assert!(
             skipped_old,
@@ -209,7 +209,7 @@ fn acknowledged_writes_survive(name: &str) {
             },
         ) = (&op.input.action, &op.completion)
         {
-            let e = last_read.entry(op.input.key.0.clone()).or_default();
+            let e = last_read.entry(op.input.key.0.to_string()).or_default();
             if at.0 >= e.0 {
                 *e = (at.0, xs.clone());
             }
@@ -221,7 +221,7 @@ fn acknowledged_writes_survive(name: &str) {
             (&op.input.action, &op.completion)
         {
             acknowledged += 1;
-            let (_, seen) = &last_read[&op.input.key.0];
+            let (_, seen) = &last_read[&*op.input.key.0];
             assert!(seen.contains(x), "{name}: acknowledged {x} lost");
         }
     }

@@ -81,7 +81,7 @@ fn applied(scenario: &Scenario, report: &RunReport) -> Vec<(u64, String, u64, u6
                 scenario.node_name(f.node).to_string(),
                 *index,
                 *epoch,
-                command.clone(),
+                command.to_string(),
             )),
             _ => None,
         })

@@ -128,7 +128,7 @@ impl Lab {
             .filter_map(|f| match &f.fact {
                 Fact::Applied {
                     index: i, command, ..
-                } => Some((f.t.0, index(f.node), *i, command.clone())),
+                } => Some((f.t.0, index(f.node), *i, command.to_string())),
                 _ => None,
             })
             .collect();

@@ -468,7 +468,10 @@ pub fn c50_bad_every_key(data_dir: &Path, budget: Duration) -> Result<BenchResul
         budget.as_secs()
     ));
     for p in &result.partitions {
-        let key = p.key.as_ref().map_or("(all)".to_string(), |k| k.0.clone());
+        let key = p
+            .key
+            .as_ref()
+            .map_or("(all)".to_string(), |k| k.0.to_string());
         bench.notes.push(format!(
             "key {key:?}: {} ({} ops, {} steps, {:.3} s)",
             p.verdict,

@@ -450,7 +450,7 @@ fn json_line(path: &Path, outcome: &FileOutcome) -> String {
                     .partitions
                     .iter()
                     .map(|p| JsonPartition {
-                        key: p.key.as_ref().map(|k| k.0.clone()),
+                        key: p.key.as_ref().map(|k| k.0.to_string()),
                         verdict: p.verdict.name(),
                         operations: p.operations,
                         steps: p.steps,

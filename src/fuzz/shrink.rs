@@ -401,7 +401,7 @@ fn script_the_generated_operations(spec: &ScenarioSpec, i: usize) -> Option<Opti
 fn op_spec(input: &Input) -> OpSpec {
     let op = |f: &str, value: Option<serde_json::Value>| OpSpec {
         f: f.to_string(),
-        key: input.key.0.clone(),
+        key: input.key.0.to_string(),
         value,
         from: None,
         to: None,

@@ -77,7 +77,7 @@ fn parse_line(builder: &mut HistoryBuilder, raw: &str, line_no: usize) -> Result
             (other, _) => return Err(format!("expected :f :get, :put or :append, found :{other}")),
         };
         let input = Input {
-            key: Key(event.key),
+            key: Key(event.key.into()),
             action: Action::Kv(op),
         };
         builder
@@ -93,7 +93,7 @@ fn parse_line(builder: &mut HistoryBuilder, raw: &str, line_no: usize) -> Result
         )
     })?;
     let invoked = builder.op(op).input.clone();
-    if event.f != invoked.action.function() || event.key != invoked.key.0 {
+    if event.f != invoked.action.function() || *event.key != *invoked.key.0 {
         return Err(format!(
             "process {process} completes :{} on key {:?} but invoked {}",
             event.f, event.key, invoked

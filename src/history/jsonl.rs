@@ -233,7 +233,7 @@ impl<'a> Fields<'a> {
     }
 
     fn input(&self, kind: ModelKind) -> Result<Input, InputError> {
-        let key = Key(self.str("key")?.to_string());
+        let key = Key::new(self.str("key")?);
         let f = self.str("f")?;
         const BASE: [&str; 6] = ["event", "id", "client", "time", "f", "key"];
         fn with(extra: &[&'static str]) -> Vec<&'static str> {

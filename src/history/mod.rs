@@ -71,13 +71,14 @@ impl fmt::Display for ModelKind {
     }
 }
 
-/// The key an operation reads or writes.
+/// The key an operation reads or writes. Shared, not copied: every log entry,
+/// message and history record that names a key clones it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Key(pub String);
+pub struct Key(pub std::sync::Arc<str>);
 
 impl Key {
     pub fn new(s: &str) -> Key {
-        Key(s.to_string())
+        Key(s.into())
     }
 }
 

@@ -37,7 +37,7 @@
 use crate::ballot::Ballot;
 use crate::check::CheckKind;
 use crate::error::InputError;
-use crate::fact::Fact;
+use crate::fact::{CommandText, Fact};
 use crate::ids::{ClientId, NodeId, RequestId};
 use crate::named::{NameRow, Named};
 use crate::op::{ClientRequest, Op, Reply};
@@ -143,9 +143,14 @@ pub enum Body {
 pub type Record = Entry<Body>;
 
 fn show(record: &Record) -> String {
+    command_text(record).to_string()
+}
+
+/// A record's command as its facts state it (words made only when written).
+fn command_text(record: &Record) -> CommandText {
     match &record.command {
-        Body::Command(c) => c.to_string(),
-        Body::StartWorking => format!("start-working({})", record.epoch.0),
+        Body::Command(c) => CommandText::of(c),
+        Body::StartWorking => CommandText::StartWorking(record.epoch.0),
     }
 }
 
@@ -1254,7 +1259,7 @@ impl MultiPaxos {
 
     /// Marks `slot` chosen with `record` (persisted, stated as committed).
     fn learn(&mut self, ctx: &mut Ctx<Self>, slot: LogIndex, record: Record) {
-        let text = show(&record);
+        let text = command_text(&record);
         let epoch = record.epoch;
         if let Some(write) = self.slots.choose(slot, record) {
             ctx.persist(DiskWrite::Slot(write));
@@ -1292,7 +1297,7 @@ impl MultiPaxos {
             ctx.note(Fact::Applied {
                 index: done.index().0,
                 epoch: record.epoch.0,
-                command: show(record),
+                command: command_text(record),
                 request,
             });
             applied.push((done, record.epoch));

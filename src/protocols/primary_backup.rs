@@ -38,7 +38,7 @@
 
 use crate::check::CheckKind;
 use crate::error::InputError;
-use crate::fact::Fact;
+use crate::fact::{CommandText, Fact};
 use crate::history::Input;
 use crate::ids::{ClientId, NodeId, RequestId};
 use crate::named::{NameRow, Named};
@@ -807,7 +807,7 @@ impl PrimaryBackup {
             ctx.note(Fact::Applied {
                 index: index.0,
                 epoch: entry.epoch.0,
-                command: entry.command.to_string(),
+                command: CommandText::of(&entry.command),
                 request,
             });
         }

@@ -40,7 +40,7 @@
 
 use crate::check::CheckKind;
 use crate::error::InputError;
-use crate::fact::Fact;
+use crate::fact::{CommandText, Fact};
 use crate::ids::{ClientId, NodeId, RequestId};
 use crate::named::{NameRow, Named};
 use crate::op::{ClientRequest, Op, Reply};
@@ -1482,7 +1482,7 @@ impl Raft {
             ctx.note(Fact::Applied {
                 index: index.0,
                 epoch: entry.epoch.0,
-                command: entry.command.to_string(),
+                command: CommandText::of(&entry.command),
                 request: request.filter(|_| !is_read),
             });
         }
