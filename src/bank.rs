@@ -269,7 +269,8 @@ impl Bank {
                     return Err(setup.error(
                         format!("{path}.transfer"),
                         format!(
-                            "no account {account:?}; accounts are {}",
+                            "no account {:?}; accounts are {}",
+                            account.0,
                             accounts
                                 .iter()
                                 .map(|a| a.name.0.as_str())

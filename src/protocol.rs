@@ -223,6 +223,17 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn on_timer(&mut self, ctx: &mut Ctx<Self>, timer: Self::Timer);
     fn on_request(&mut self, ctx: &mut Ctx<Self>, request: ClientRequest);
 
+    /// The interaction harness scripted a request after boot (its
+    /// `transaction` command): the scenario grew by that request and was
+    /// configured again, and every running node is handed the new shared
+    /// configuration. A protocol whose configuration plans the requests (the
+    /// commit protocols' [`Bank`](crate::bank::Bank)) takes it; requests only
+    /// append, so what was planned before keeps its place. A run never calls
+    /// this: its requests are all known when it is configured.
+    fn adopt_config(&mut self, config: &Self::Config) {
+        let _ = config;
+    }
+
     /// A structured snapshot of the node (stable field ids, typed values) for
     /// step mode, interaction tests, narration and the HTML viewer.
     fn describe(&self) -> NodeView;

@@ -188,7 +188,7 @@ pub struct NodeDiskSpec {
 }
 
 /// One node name, or a list of them. `"*"` means every node.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum NodeNames {
     One(String),
@@ -291,7 +291,7 @@ pub struct RequestSpec {
 
 /// `{"tx": "t1", "from": "A", "to": "B", "amount": 50}`: move `amount` from
 /// `from` to each account of `to` (one name or a list) as one transaction.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransferSpec {
     pub tx: String,

@@ -6,13 +6,14 @@
 
 use crate::history::ModelKind;
 use crate::named::{NameRow, Named};
-use crate::scenario::NodeSpec;
+use crate::scenario::{NodeNames, NodeSpec, TransferSpec};
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CommandWord {
     Boot,
     Request,
+    Transaction,
     Deliver,
     Drop,
     Duplicate,
@@ -37,6 +38,12 @@ impl Named for CommandWord {
             value: CommandWord::Request,
             name: "request",
             about: "request NODE propose VALUE | request NODE F KEY [ARGS]: a client request",
+        },
+        NameRow {
+            value: CommandWord::Transaction,
+            name: "transaction",
+            about: "transaction NODE TX AMOUNT from ACCOUNT to ACCOUNT[,ACCOUNT...]: a client \
+                    asks the coordinator NODE to run a bank transfer as transaction TX",
         },
         NameRow {
             value: CommandWord::Deliver,
@@ -97,16 +104,35 @@ impl Named for CommandWord {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Boot(BootSpec),
-    Request { node: String, op: RequestOp },
+    Request {
+        node: String,
+        op: RequestOp,
+    },
+    /// A transfer, as a scenario's `requests` entry writes it.
+    Transaction {
+        node: String,
+        transfer: TransferSpec,
+    },
     Deliver(MessageFilter),
     Drop(MessageFilter),
     Duplicate(MessageFilter),
     Stabilize,
-    Fire { node: String, timer: String },
-    Crash { node: String },
-    Restart { node: String },
-    View { node: Option<String> },
-    Disk { node: String },
+    Fire {
+        node: String,
+        timer: String,
+    },
+    Crash {
+        node: String,
+    },
+    Restart {
+        node: String,
+    },
+    View {
+        node: Option<String>,
+    },
+    Disk {
+        node: String,
+    },
     Pending,
 }
 
@@ -198,6 +224,24 @@ impl Command {
                         args: rest.iter().map(|s| s.to_string()).collect(),
                     },
                 },
+                _ => return Err(usage()),
+            },
+            CommandWord::Transaction => match args {
+                [node, tx, amount, "from", from, "to", to @ ..] if !to.is_empty() => {
+                    Command::Transaction {
+                        node: node.to_string(),
+                        transfer: TransferSpec {
+                            tx: tx.to_string(),
+                            from: from.to_string(),
+                            to: parse_accounts(to),
+                            amount: amount.parse().map_err(|_| {
+                                ParseError(format!(
+                                    "transaction amount {amount:?}: expected a whole number"
+                                ))
+                            })?,
+                        },
+                    }
+                }
                 _ => return Err(usage()),
             },
             CommandWord::Deliver => Command::Deliver(parse_filter(args)?),
@@ -304,6 +348,21 @@ fn parse_nodes(value: &str) -> Result<Vec<NodeSpec>, ParseError> {
         .collect()
 }
 
+/// `B` or `B,C` (or `B, C`): one account or several.
+fn parse_accounts(words: &[&str]) -> NodeNames {
+    let mut names: Vec<String> = words
+        .iter()
+        .flat_map(|w| w.split(','))
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
+    if names.len() == 1 {
+        NodeNames::One(names.remove(0))
+    } else {
+        NodeNames::Many(names)
+    }
+}
+
 fn parse_filter(args: &[&str]) -> Result<MessageFilter, ParseError> {
     let mut filter = MessageFilter::default();
     let any = |s: &str| (s != "*").then(|| s.to_string());
@@ -387,6 +446,30 @@ mod tests {
                 }
             }
         );
+    }
+
+    #[test]
+    fn a_transaction_reads_like_the_log_line() {
+        let Command::Transaction { node, transfer } =
+            Command::parse("transaction C1 t1 30 from A to B, C").unwrap()
+        else {
+            panic!("not a transaction")
+        };
+        assert_eq!(node, "C1");
+        assert_eq!(transfer.tx, "t1");
+        assert_eq!(transfer.amount, 30);
+        assert_eq!(transfer.from, "A");
+        assert!(matches!(&transfer.to, NodeNames::Many(to) if to == &["B", "C"]));
+        let Command::Transaction { transfer, .. } =
+            Command::parse("transaction C1 t2 5 from B to A").unwrap()
+        else {
+            panic!("not a transaction")
+        };
+        assert!(matches!(&transfer.to, NodeNames::One(to) if to == "A"));
+        let err = |line: &str| Command::parse(line).unwrap_err().0;
+        assert!(err("transaction C1 t1 lots from A to B").contains("expected a whole number"));
+        assert!(err("transaction C1 t1 30 A B").starts_with("usage: transaction NODE TX"));
+        assert!(err("transaction C1 t1 30 from A to").starts_with("usage: transaction"));
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub enum CommandError {
         armed: Vec<String>,
     },
     BadOperation(String),
+    /// A `transaction` refused by the scenario's rules or the protocol's (no
+    /// such account, not a coordinator, a protocol that runs no transfers).
+    Transaction(InputError),
     /// `stabilize` delivered this many messages and more kept coming.
     Restless(usize),
 }
@@ -65,6 +68,7 @@ impl fmt::Display for CommandError {
                 armed.join(", ")
             ),
             CommandError::BadOperation(why) => write!(f, "bad operation: {why}"),
+            CommandError::Transaction(e) => write!(f, "cannot run the transaction: {e}"),
             CommandError::Restless(n) => write!(
                 f,
                 "still not quiet after {n} deliveries (messages keep causing messages)"

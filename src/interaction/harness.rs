@@ -15,10 +15,10 @@ use crate::named::Named;
 use crate::net::DropReason;
 use crate::op::{ClientRequest, Op};
 use crate::protocol::{Ctx, DurableState, Effect, Message, Protocol};
-use crate::protocols::ConfigVisitor;
+use crate::protocols::{ConfigVisitor, ConfigureInput};
 use crate::render::{log, view};
 use crate::rng::{DetRng, stream};
-use crate::scenario::Scenario;
+use crate::scenario::{RequestSpec, Scenario, ScenarioSpec, TransferSpec};
 use crate::time::Time;
 use crate::trace::Event;
 use crate::value::Value;
@@ -77,6 +77,9 @@ struct NodeSlot<P: Protocol> {
 /// (step mode can keep snapshots to step back to).
 #[derive(Clone, Debug)]
 pub struct Harness<P: Protocol> {
+    /// The boot's scenario, grown by every `transaction` (see
+    /// [`Harness::transaction`]).
+    spec: ScenarioSpec,
     config: P::Config,
     names: Vec<String>,
     model: ModelKind,
@@ -102,6 +105,7 @@ impl<P: Protocol> Harness<P> {
     pub fn boot(scenario: &Scenario, config: P::Config, model: ModelKind) -> (Self, Vec<String>) {
         let seed = scenario.spec.seed;
         let mut harness = Harness {
+            spec: scenario.spec.clone(),
             config,
             names: scenario
                 .cluster
@@ -315,6 +319,12 @@ impl<P: Protocol> Harness<P> {
             RequestOp::Propose(v) => Op::Propose(Value::new(v)),
             RequestOp::Data { f, key, args } => Op::Data(self.data_op(f, key, args)?),
         };
+        Ok(self.send_request(id, op))
+    }
+
+    /// Hands a client request to `id` (numbered r1, r2, ...), or loses it if
+    /// the node is down.
+    fn send_request(&mut self, id: NodeId, op: Op) -> Vec<String> {
         let request = ClientRequest {
             id: RequestId(self.next_request),
             client: crate::ids::ClientId(0),
@@ -330,7 +340,55 @@ impl<P: Protocol> Harness<P> {
             node_down,
         })];
         self.handle(id, &mut lines, |n, ctx| n.on_request(ctx, request));
-        Ok(lines)
+        lines
+    }
+
+    /// A client's transfer, run as a transaction by the coordinator `node`.
+    ///
+    /// Commit protocols plan every transaction when they are configured (who
+    /// takes part, what each does), so the transfer becomes one more request
+    /// of the boot's scenario, at the harness's time: the scenario is
+    /// validated and the protocol configured again exactly as a file with that
+    /// request would be (so a bad account or a node that does not coordinate
+    /// is refused in the same words), every running node adopts the new
+    /// configuration ([`Protocol::adopt_config`]), and the coordinator gets
+    /// the request. Requests only append, so earlier transactions keep their
+    /// plans.
+    fn transaction(
+        &mut self,
+        node: &str,
+        transfer: &TransferSpec,
+    ) -> Result<Vec<String>, CommandError> {
+        self.node_id(node)?;
+        let mut spec = self.spec.clone();
+        spec.requests.push(RequestSpec {
+            at: self.now.ticks(),
+            node: node.to_string(),
+            propose: None,
+            transfer: Some(transfer.clone()),
+        });
+        let scenario =
+            Scenario::from_spec(spec, "transaction").map_err(CommandError::Transaction)?;
+        let (config, _) = crate::protocols::configure::<P>(&ConfigureInput {
+            source: &scenario.source,
+            protocol: scenario.protocol.name(),
+            variant: scenario.spec.variant.as_deref(),
+            params: &scenario.spec.params,
+            cluster: &scenario.cluster,
+            requests: &scenario.requests,
+        })
+        .map_err(CommandError::Transaction)?;
+        let Some(op) = scenario.requests.last().map(|r| r.op.clone()) else {
+            return Err(CommandError::BadOperation(
+                "no transfer was scripted".into(),
+            ));
+        };
+        for node in self.slots.iter_mut().filter_map(|s| s.node.as_mut()) {
+            node.adopt_config(&config);
+        }
+        self.config = config;
+        self.spec = scenario.spec;
+        Ok(self.send_request(self.node_id(node)?, op))
     }
 
     /// A data operation in the boot's model, through the workload's parser so
@@ -379,7 +437,11 @@ impl<P: Protocol> Harness<P> {
             return Err(CommandError::NodeDown(node.to_string()));
         }
         let timers = &mut self.slots[id.index()].timers;
-        let Some(pos) = timers.iter().position(|(t, _)| timer_is_named(t, timer)) else {
+        let Some(pos) = timers
+            .iter()
+            .position(|(t, _)| timer_is_named(t, timer))
+            .or_else(|| only_of_kind(timers, timer))
+        else {
             return Err(CommandError::NoTimer {
                 node: node.to_string(),
                 timer: timer.to_string(),
@@ -459,11 +521,31 @@ fn timer_is_named<T: std::fmt::Debug + serde::Serialize>(timer: &T, word: &str) 
     debug.eq_ignore_ascii_case(word) || json.trim_matches('"').eq_ignore_ascii_case(word)
 }
 
+/// The position of the one armed timer whose kind is `word` (`outcome` for
+/// `Outcome(TxId(0))`), so a story need not spell a timer's argument; none
+/// when no timer or several timers of that kind are armed.
+fn only_of_kind<T: std::fmt::Debug>(timers: &[(T, Time)], word: &str) -> Option<usize> {
+    let kind = |t: &T| {
+        let debug = format!("{t:?}");
+        let end = debug.find('(').unwrap_or(debug.len());
+        debug[..end].to_string()
+    };
+    let mut matching = timers
+        .iter()
+        .enumerate()
+        .filter(|(_, (t, _))| kind(t).eq_ignore_ascii_case(word));
+    match (matching.next(), matching.next()) {
+        (Some((pos, _)), None) => Some(pos),
+        _ => None,
+    }
+}
+
 impl<P: Protocol> Drive for Harness<P> {
     fn run(&mut self, command: &Command) -> Result<Vec<String>, CommandError> {
         match command {
             Command::Boot(_) => Err(CommandError::BootInside),
             Command::Request { node, op } => self.request(node, op),
+            Command::Transaction { node, transfer } => self.transaction(node, transfer),
             Command::Deliver(filter) => {
                 let mut lines = Vec::new();
                 for m in self.take(filter)? {

@@ -29,6 +29,13 @@
 //!   boot's model, with the scenario format's function names: `write x 3`,
 //!   `cas x 1 2`, `read x`, `append x 7`, `add s 7`, `put k some text`,
 //!   `get k`. Requests are numbered r1, r2, ... in the order made.
+//! - `transaction NODE TX AMOUNT from ACCOUNT to ACCOUNT[,ACCOUNT...]` — a
+//!   client asks the coordinator NODE to run a bank transfer as transaction
+//!   TX (commit protocols), as a scenario's `{"transfer": ...}` request
+//!   would: the boot's scenario grows by the request and is configured again
+//!   (so the bank plans it, and a bad account is refused in a scenario's
+//!   words), the running nodes adopt the new configuration, and NODE gets the
+//!   request, numbered like any other.
 //! - `deliver [FROM→TO] [KIND] [mID]` — hands every message in flight that
 //!   matches to its destination, oldest first; a node that is down drops it.
 //!   Messages sent meanwhile stay in flight for a later command. `*` is any
@@ -40,8 +47,9 @@
 //! - `stabilize` — delivers messages, new ones included, until none is in
 //!   flight (timers do not fire).
 //! - `fire NODE TIMER` — fires an armed timer, named as the log prints it
-//!   (`Retry`, any case). The clock moves to the timer's time if that is
-//!   later: the only way time passes.
+//!   (`Retry`, any case), or by its kind alone when it is the only one of
+//!   that kind armed (`outcome` for `Outcome(TxId(0))`). The clock moves to
+//!   the timer's time if that is later: the only way time passes.
 //! - `crash NODE` — the node stops; its volatile state and timers are gone,
 //!   its disk stays. `restart NODE` — it recovers from its disk
 //!   (`on_recover`), as a fresh node recovers from an empty one.

@@ -87,6 +87,48 @@ mod tests {
         }
     }
 
+    /// A transaction after boot is planned as a scenario's request would be:
+    /// refused in the scenario's words, and a refusal leaves nothing behind.
+    #[test]
+    fn a_transaction_is_planned_like_a_scenario_request() {
+        let mut session = Session::new();
+        session.run_line("boot protocol=2pc nodes=C1:coordinator,P1,P2");
+        let no_account = session.run_line("transaction C1 t1 5 from P1 to Z");
+        assert!(
+            no_account[0].starts_with("error: cannot run the transaction: ")
+                && no_account[0].contains("no account \"Z\""),
+            "{no_account:?}"
+        );
+        let not_coordinator = session.run_line("transaction P1 t1 5 from P1 to P2");
+        assert!(
+            not_coordinator[0].contains("is not a coordinator"),
+            "{not_coordinator:?}"
+        );
+        let first = session.run_line("transaction C1 t1 5 from P1 to P2");
+        assert_eq!(first[0], "C1   request r1: transfer t1: 5 from P1 to P2");
+        assert!(
+            first.iter().any(|l| l.contains("prepare(t1: P1-5)")),
+            "{first:?}"
+        );
+        let second = session.run_line("transaction C1 t2 7 from P2 to P1");
+        assert!(
+            second.iter().any(|l| l.contains("prepare(t2: P2-7)")),
+            "{second:?}"
+        );
+        let twice = session.run_line("transaction C1 t2 7 from P2 to P1");
+        assert!(
+            twice[0].starts_with("error: cannot run the transaction"),
+            "{twice:?}"
+        );
+
+        session.run_line("boot protocol=basic-paxos nodes=P1:proposer,A1:acceptor");
+        let consensus = session.run_line("transaction P1 t1 5 from P1 to A1");
+        assert!(
+            consensus[0].starts_with("error: cannot run the transaction"),
+            "{consensus:?}"
+        );
+    }
+
     #[test]
     fn refusals_are_printed_not_raised() {
         let mut session = Session::new();

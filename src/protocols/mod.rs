@@ -245,7 +245,10 @@ pub struct ConfigureInput<'a> {
     pub requests: &'a [ScriptedRequest],
 }
 
-fn configure<P: Protocol>(
+/// Configures protocol `P` from a scenario's parts: the variant by name, the
+/// params parsed into `P::Params`, then `P::configure`. Returns the
+/// configuration and the variant's name.
+pub fn configure<P: Protocol>(
     input: &ConfigureInput<'_>,
 ) -> Result<(P::Config, &'static str), InputError> {
     let variant = match input.variant {

@@ -507,6 +507,12 @@ impl Protocol for PaxosCommit {
         }
     }
 
+    /// A transaction scripted after boot (the interaction harness): the
+    /// bank now plans it too.
+    fn adopt_config(&mut self, config: &Config) {
+        self.config = config.clone();
+    }
+
     fn on_message(&mut self, ctx: &mut Ctx<Self>, from: NodeId, msg: Msg) {
         match msg {
             Msg::Prepare { tx, part } => self.on_prepare(ctx, from, &tx, &part),

@@ -489,6 +489,12 @@ impl Protocol for ThreePc {
         }
     }
 
+    /// A transaction scripted after boot (the interaction harness): the
+    /// bank now plans it too.
+    fn adopt_config(&mut self, config: &Config) {
+        self.config = config.clone();
+    }
+
     fn on_message(&mut self, ctx: &mut Ctx<Self>, from: NodeId, msg: Msg) {
         match msg {
             Msg::CanCommit { tx, part } => self.on_can_commit(ctx, from, &tx, &part),
