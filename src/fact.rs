@@ -53,6 +53,19 @@ pub enum Fact {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request: Option<RequestId>,
     },
+    /// This node's log now holds entries of `epochs` from `index` on, right
+    /// after an entry of `prev_epoch` at `index - 1` (0 at the start of the
+    /// log); whatever it held from `index` on before is gone. A restarted node
+    /// states the log it read from disk this way.
+    Appended {
+        index: u64,
+        prev_epoch: u64,
+        epochs: Vec<u64>,
+    },
+    /// This node installed a snapshot covering its log up to `index` (an entry
+    /// of `epoch`): what it held up to there is replaced by the snapshot; the
+    /// entries after it are kept only if it held `index` with `epoch`.
+    SnapshotInstalled { index: u64, epoch: u64 },
     /// A participant opened `account` with `balance` (first boot).
     Opened { account: Account, balance: i64 },
     /// A coordinator began transaction `tx` among `participants`.
@@ -95,6 +108,8 @@ impl Fact {
             Fact::Served { .. } => "served",
             Fact::Committed { .. } => "committed",
             Fact::Applied { .. } => "applied",
+            Fact::Appended { .. } => "appended",
+            Fact::SnapshotInstalled { .. } => "snapshot_installed",
             Fact::Opened { .. } => "opened",
             Fact::TxBegun { .. } => "tx_begun",
             Fact::Voted { .. } => "voted",

@@ -203,6 +203,10 @@ fn run_check(
         },
         CheckKind::LogSafety => log_safety(record, &name),
         CheckKind::ElectionSafety => crate::check::election::election_safety(&record.facts, &name),
+        CheckKind::LogMatching => crate::check::logs::log_matching(&record.facts, &name),
+        CheckKind::LeaderCompleteness => {
+            crate::check::logs::leader_completeness(&record.facts, &name)
+        }
         CheckKind::Ghost => match &record.history {
             Some(history) => ghost(record, history),
             None => unknown("the run has no client history"),

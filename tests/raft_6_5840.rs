@@ -98,6 +98,10 @@ impl Lab {
             "limits": {"time": until},
             "checks": checks,
         });
+        // `LAB_DUMP=file` keeps the last scenario run, to replay with `parliament run`.
+        if let Ok(file) = std::env::var("LAB_DUMP") {
+            std::fs::write(file, spec.to_string()).unwrap();
+        }
         Scenario::parse(&spec.to_string(), "6.5840").unwrap_or_else(|e| panic!("{e}"))
     }
 

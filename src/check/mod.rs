@@ -11,6 +11,7 @@ pub(crate) mod fxhash;
 pub mod ghost;
 pub mod linearizability;
 pub mod log_safety;
+pub mod logs;
 pub mod models;
 
 use crate::named::{NameRow, Named};
@@ -26,6 +27,8 @@ pub enum CheckKind {
     Ghost,
     LogSafety,
     ElectionSafety,
+    LogMatching,
+    LeaderCompleteness,
     Atomicity,
     Conservation,
     Blocking,
@@ -63,6 +66,18 @@ impl Named for CheckKind {
             value: CheckKind::ElectionSafety,
             name: "election-safety",
             about: "at most one leader is elected in a term (Raft, Figure 3)",
+        },
+        NameRow {
+            value: CheckKind::LogMatching,
+            name: "log-matching",
+            about: "two logs holding an entry with the same index and term are identical up to \
+                    it (Raft, Figure 3)",
+        },
+        NameRow {
+            value: CheckKind::LeaderCompleteness,
+            name: "leader-completeness",
+            about: "a committed entry is in the log of every leader of a later term (Raft, \
+                    Figure 3)",
         },
         NameRow {
             value: CheckKind::Atomicity,
@@ -103,6 +118,8 @@ impl CheckKind {
             | CheckKind::Validity
             | CheckKind::LogSafety
             | CheckKind::ElectionSafety
+            | CheckKind::LogMatching
+            | CheckKind::LeaderCompleteness
             | CheckKind::Atomicity
             | CheckKind::Conservation
             | CheckKind::Blocking => Needs::Facts,
@@ -122,6 +139,8 @@ impl CheckKind {
             | CheckKind::Ghost
             | CheckKind::LogSafety
             | CheckKind::ElectionSafety
+            | CheckKind::LogMatching
+            | CheckKind::LeaderCompleteness
             | CheckKind::Atomicity
             | CheckKind::Conservation
             | CheckKind::Blocking => true,

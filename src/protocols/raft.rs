@@ -536,6 +536,8 @@ impl Protocol for Raft {
         CheckKind::Ghost,
         CheckKind::LogSafety,
         CheckKind::ElectionSafety,
+        CheckKind::LogMatching,
+        CheckKind::LeaderCompleteness,
     ];
     const OUTCOMES: &'static [OutcomeWord] = &[];
     const SERVES: Serves = Serves::Data;
@@ -670,6 +672,9 @@ impl Protocol for Raft {
             role: RoleState::Follower { leader: None },
             last_heard_leader: None,
         };
+        if node.log.last_index() >= node.log.first_index() {
+            node.note_log_from(ctx, node.log.first_index());
+        }
         node.reset_election_timer(ctx);
         node
     }
@@ -729,6 +734,7 @@ impl Protocol for Raft {
                     }),
                 });
                 let index = self.log.last_index();
+                self.note_log_from(ctx, index);
                 self.leader_stores(ctx, write);
                 if !is_read {
                     ctx.note(Fact::Stored {
@@ -806,13 +812,7 @@ impl Protocol for Raft {
             }
             // Leaders: "repeat during idle periods to prevent election timeouts".
             (Timer::Heartbeat, RoleState::Leader(_)) => {
-                // A probe whose answer was lost is sent again.
-                if let RoleState::Leader(leading) = &mut self.role {
-                    for (&follower, &from) in &leading.probing {
-                        leading.next.insert(follower, from);
-                    }
-                }
-                self.broadcast_append(ctx);
+                self.broadcast_heartbeat(ctx);
                 ctx.set_timer(Timer::Heartbeat, self.config.heartbeat);
             }
             (Timer::Heartbeat, _) => {}
@@ -943,6 +943,23 @@ impl Raft {
                 }
                 _ => None,
             })
+    }
+
+    /// States what the log holds from `start` on (after a write there): the
+    /// `appended` fact the log-matching and leader-completeness checks read.
+    fn note_log_from(&self, ctx: &mut Ctx<Self>, start: LogIndex) {
+        let epochs = self
+            .log
+            .entries_from(start)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.epoch.0)
+            .collect();
+        ctx.note(Fact::Appended {
+            index: start.0,
+            prev_epoch: self.log.epoch_at(start.prev()).unwrap_or_default().0,
+            epochs,
+        });
     }
 
     // --- Elections (§5.2, §5.4.1) ----------------------------------------------
@@ -1121,11 +1138,12 @@ impl Raft {
         }));
         // The initial heartbeats claim the term at once; they also learn who
         // already matches the leader's log up to its end.
-        self.broadcast_append(ctx);
+        self.broadcast_heartbeat(ctx);
         let write = self.log.append(Entry {
             epoch: self.term,
             command: Command::Nop,
         });
+        self.note_log_from(ctx, self.log.last_index());
         self.leader_stores(ctx, write);
         self.advance_leader_commit(ctx);
         ctx.set_timer(Timer::Heartbeat, self.config.heartbeat);
@@ -1166,9 +1184,36 @@ impl Raft {
         }
     }
 
-    fn broadcast_append(&mut self, ctx: &mut Ctx<Self>) {
-        for follower in self.others() {
-            self.send_append(ctx, follower);
+    /// Leaders: "send initial empty AppendEntries RPCs (heartbeat) to each
+    /// server; repeat during idle periods to prevent election timeouts". A
+    /// heartbeat carries no entries, so it is heard even where entries are
+    /// lost; to a follower being probed it re-asks the probe (prev is the
+    /// index before the one the probe resent from), and the follower's yes
+    /// brings the entries.
+    fn broadcast_heartbeat(&mut self, ctx: &mut Ctx<Self>) {
+        let RoleState::Leader(leading) = &mut self.role else {
+            return;
+        };
+        for (&follower, &from) in &leading.probing {
+            leading.next.insert(follower, from);
+        }
+        let beats: Vec<(NodeId, LogIndex)> = leading
+            .next
+            .iter()
+            .map(|(&n, &next)| (n, next.max(self.log.first_index()).prev()))
+            .collect();
+        for (follower, prev) in beats {
+            let prev_term = self.log.epoch_at(prev).unwrap_or_default();
+            ctx.send(
+                follower,
+                Msg::AppendEntries {
+                    term: self.term,
+                    prev,
+                    prev_term,
+                    entries: Vec::new(),
+                    commit: self.commit,
+                },
+            );
         }
     }
 
@@ -1245,6 +1290,7 @@ impl Raft {
         commit: LogIndex,
     ) {
         let sent = entries.len() as u64;
+        let last_before = self.log.last_index();
         let writes = if self.config.variant == Variant::KeepConflict {
             self.append_keeping_conflicts(prev, prev_term, entries)
         } else {
@@ -1266,6 +1312,16 @@ impl Raft {
             return;
         };
         let matched = prev.plus(sent);
+        let changed_from = writes
+            .iter()
+            .map(|w| match w {
+                LogWrite::TruncateFrom(index) => *index,
+                LogWrite::Append(_) | LogWrite::CompactTo { .. } => last_before.next(),
+            })
+            .min();
+        if let Some(start) = changed_from {
+            self.note_log_from(ctx, start);
+        }
         // 5. If leaderCommit > commitIndex, set commitIndex =
         // min(leaderCommit, index of last new entry).
         let writes: Vec<DiskWrite> = writes.into_iter().map(DiskWrite::Log).collect();
@@ -1402,8 +1458,9 @@ impl Raft {
                 }
                 let known = leading.matched.entry(from).or_default();
                 *known = (*known).max(matched);
+                let known = *known;
                 let next = leading.next.entry(from).or_default();
-                *next = (*next).max(matched.next());
+                *next = (*next).max(known.next());
                 self.advance_leader_commit(ctx);
                 // More to send (a batch limit, or new entries meanwhile).
                 if let RoleState::Leader(leading) = &self.role
@@ -1414,14 +1471,19 @@ impl Raft {
                 }
             }
             Err(refusal) => {
-                let back_to = back_to.unwrap_or(refusal.prev).max(LogIndex::FIRST);
-                // A refusal of something sent before the last back-off, or
-                // below what the follower is known to match, is stale.
+                let known = leading.matched[&from];
+                let back_to = back_to
+                    .unwrap_or(refusal.prev)
+                    .max(LogIndex::FIRST)
+                    .max(known.next());
+                // A refusal of something sent before the last back-off, or at
+                // or below what the follower is known to match (a reordered
+                // answer from before it caught up), is stale.
                 let stale = leading
                     .probing
                     .get(&from)
                     .is_some_and(|&p| refusal.prev >= p)
-                    || refusal.prev < leading.matched[&from];
+                    || refusal.prev <= known;
                 if !stale {
                     leading.next.insert(from, back_to);
                     leading.probing.insert(from, back_to);

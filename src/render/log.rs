@@ -126,6 +126,26 @@ pub fn time_passes(from: Time, to: Time) -> String {
     format!("     time passes: {from} → {to}")
 }
 
+/// Terms of consecutive log entries, runs shortened: `[1, 1, 4×3]`.
+pub fn epoch_list(epochs: &[u64]) -> String {
+    let mut runs: Vec<(u64, usize)> = Vec::new();
+    for &e in epochs {
+        match runs.last_mut() {
+            Some((last, n)) if *last == e => *n += 1,
+            _ => runs.push((e, 1)),
+        }
+    }
+    let shown: Vec<String> = runs
+        .iter()
+        .map(|&(e, n)| match n {
+            1 => e.to_string(),
+            2 => format!("{e} {e}"),
+            _ => format!("{e}×{n}"),
+        })
+        .collect();
+    format!("[{}]", shown.join(" "))
+}
+
 pub fn describe_fact(fact: &Fact) -> String {
     match fact {
         Fact::Promised { ballot } => format!("promised {ballot}"),
@@ -151,6 +171,17 @@ pub fn describe_fact(fact: &Fact) -> String {
             command,
             ..
         } => format!("applies #{index} (epoch {epoch}): {command}"),
+        Fact::Appended {
+            index,
+            prev_epoch,
+            epochs,
+        } => format!(
+            "holds from #{index} terms {} (after term {prev_epoch})",
+            epoch_list(epochs)
+        ),
+        Fact::SnapshotInstalled { index, epoch } => {
+            format!("installs a snapshot up to #{index} (epoch {epoch})")
+        }
         Fact::Opened { account, balance } => format!("opens account {account} with {balance}"),
         Fact::TxBegun { tx, participants } => {
             format!("begins {tx} with {} participants", participants.len())

@@ -477,6 +477,31 @@ impl Narrator {
                 format!("{node} applies log entry #{index} ({command}, epoch {epoch}) to its store"),
                 format!("{node} 把日志条目 #{index}（{command}，第 {epoch} 轮）应用到状态机"),
             ),
+            Fact::Appended {
+                index,
+                prev_epoch,
+                epochs,
+            } => {
+                let terms = crate::render::log::epoch_list(epochs);
+                self.say(
+                    format!(
+                        "{node}'s log now holds, from #{index} on, entries of terms {terms}, \
+                         right after an entry of term {prev_epoch}; anything it held from #{index} \
+                         on before is gone"
+                    ),
+                    format!(
+                        "{node} 的日志从 #{index} 起现为任期 {terms} 的条目，\
+                         紧接在任期 {prev_epoch} 的条目之后；它原先在 #{index} 及之后的条目都已删除"
+                    ),
+                )
+            }
+            Fact::SnapshotInstalled { index, epoch } => self.say(
+                format!(
+                    "{node} installs the leader's snapshot: its log up to #{index} (term {epoch}) \
+                     is replaced by the snapshot's state"
+                ),
+                format!("{node} 安装领导者的快照：它到 #{index}（任期 {epoch}）为止的日志由快照状态取代"),
+            ),
             Fact::Opened { account, balance } => self.say(
                 format!("{node} opens account {account} with a balance of {balance}"),
                 format!("{node} 开立账户 {account}，余额 {balance}"),
