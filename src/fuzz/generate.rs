@@ -993,10 +993,13 @@ mod tests {
                 s.network.duplicate > 0.0,
                 on.contains(FaultKind::Duplication)
             );
-            assert_eq!(!s.filters.is_empty(), on.contains(FaultKind::Reorder));
+            // A filter window drawn after the end is left out.
+            assert!(s.filters.is_empty() || on.contains(FaultKind::Reorder));
             let pauses = s.faults.iter().filter(|f| f.pause.is_some()).count();
             let resumes = s.faults.iter().filter(|f| f.resume.is_some()).count();
-            assert_eq!(pauses, resumes);
+            // A resume that would come after the end is left out: the node
+            // stays paused to the end.
+            assert!(resumes <= pauses);
             if !on.contains(FaultKind::Pause) {
                 assert_eq!(pauses, 0);
             }
