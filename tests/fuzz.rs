@@ -756,9 +756,6 @@ fn correct_variants_are_clean_over_the_same_sweep() {
 /// linearizability, the ghost check or log-safety. (A linearizability search
 /// that runs out of memory is undecided, not a violation.)
 #[test]
-#[ignore = "multi-paxos default: log-safety hole on seed 1062 (a node applies start-working before \
-            #1 after crashes with slow disks), found once faults meet the load; fix the protocol, \
-            then un-ignore"]
 fn multi_paxos_default_is_clean_over_2000_seeds() {
     let (findings, summary) = sweep_findings(&plan("multi-paxos", "default", 2000, None));
     assert_eq!(summary.seeds_run, 2000);

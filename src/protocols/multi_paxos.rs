@@ -1068,6 +1068,9 @@ impl MultiPaxos {
             return;
         };
         let ballot = l.ballot;
+        // A leader states only what its disk holds: what it learnt chosen in
+        // an earlier handler may still be on its way there (fuzz seed 14832).
+        ctx.flush();
         ctx.send_all(
             &self.others(),
             &Msg::Confirm {
@@ -1121,7 +1124,9 @@ impl MultiPaxos {
             return;
         };
         self.learn(ctx, slot, record.clone());
-        // The confirm log: tell everyone the slot is chosen.
+        // The confirm log: tell everyone the slot is chosen, once this
+        // leader's own acceptance is on its disk.
+        ctx.flush();
         ctx.send_all(
             &self.others(),
             &Msg::Confirm {
@@ -1162,6 +1167,7 @@ impl MultiPaxos {
             .filter_map(|v| Some((v.slot, v.chosen?.clone())))
             .take(BATCH)
             .collect();
+        ctx.flush();
         ctx.send(
             from,
             Msg::Confirm {
@@ -1274,6 +1280,14 @@ impl MultiPaxos {
     /// Applies the contiguous chosen prefix. After a StartWorking entry, an
     /// entry of a lower epoch is skipped (seed 002: 7–19 ignored).
     fn apply_chosen(&mut self, ctx: &mut Ctx<Self>) {
+        if self.slots.chosen(self.applier.applied().next()).is_none() {
+            return;
+        }
+        // Apply only what this node's disk holds: an entry learnt chosen in an
+        // earlier handler may still be on its way to the disk, and what it
+        // applied then waits for that write; applying after it keeps the
+        // applied sequence in order (fuzz seed 1062 with a slow disk).
+        ctx.flush();
         let mut applied = Vec::new();
         while let Some(record) = self.slots.chosen(self.applier.applied().next()) {
             let skip = record.epoch < self.working_epoch;
