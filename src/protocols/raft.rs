@@ -1548,11 +1548,13 @@ impl Raft {
                 request: request.filter(|_| !is_read),
             });
         }
-        let term = self.term;
         let RoleState::Leader(leading) = &mut self.role else {
             return;
         };
-        let served: Vec<RequestId> = applied
+        // A read through the log is served in the term of its entry: that
+        // leader ordered it, and it sees exactly the entries before it (the
+        // ghost check compares that term with the term a write was stored in).
+        let served: Vec<(RequestId, Epoch)> = applied
             .iter()
             .filter_map(|a| match a {
                 Applied::Client { index, request, .. }
@@ -1560,14 +1562,14 @@ impl Raft {
                 {
                     let entry = self.log.entry(*index)?;
                     matches!(&entry.command, Command::Client(c) if c.input.action.is_read())
-                        .then_some(*request)
+                        .then_some((*request, entry.epoch))
                 }
                 _ => None,
             })
             .collect();
         let replies = leading.waiters.release_applied(&applied);
         for (request, reply) in replies {
-            if served.contains(&request) {
+            if let Some(&(_, term)) = served.iter().find(|(r, _)| *r == request) {
                 ctx.note(Fact::Served {
                     request,
                     epoch: term.0,
