@@ -317,20 +317,26 @@ fn keep_conflict_applies_a_stale_entry_in_figure_8() {
     // to the leader, and the cluster stalls instead: liveness, not safety.)
     let (_, report) = run_edited("figure-8", |json| {
         json["variant"] = "keep-conflict".into();
-        json["filters"].as_array_mut().unwrap().push(serde_json::json!({
-            "during": [1000, 1600],
-            "match": {"from": "S5", "to": "S2"},
-            "action": {"delay": 30}
-        }));
+        json["filters"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "during": [1000, 1600],
+                "match": {"from": "S5", "to": "S2"},
+                "action": {"delay": 30}
+            }));
     });
     assert!(violated(&report, "log-safety"));
     // The same edit under `default` violates nothing.
     let (_, clean) = run_edited("figure-8", |json| {
-        json["filters"].as_array_mut().unwrap().push(serde_json::json!({
-            "during": [1000, 1600],
-            "match": {"from": "S5", "to": "S2"},
-            "action": {"delay": 30}
-        }));
+        json["filters"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "during": [1000, 1600],
+                "match": {"from": "S5", "to": "S2"},
+                "action": {"delay": 30}
+            }));
     });
     assert!(all_safety_holds(&clean));
 }
