@@ -1526,6 +1526,13 @@ impl Raft {
             return;
         }
         self.commit = to;
+        // The leader counted its own copy of the entries it commits; it
+        // applies them, and answers their clients, only once its disk holds
+        // them (with a slow disk its write may still be on the way: a crash
+        // would lose it, and the old leader's vote could then elect a server
+        // without them). Thesis §10.2.1: the leader writes in parallel with
+        // replicating, but counts itself once its write is durable.
+        ctx.flush();
         let applied = self.applier.apply_log(&self.log, self.commit);
         for a in &applied {
             let index = a.index();
