@@ -76,22 +76,39 @@ fn plan(protocol: &str, variant: &str, seeds: u64, out: Option<PathBuf>) -> Swee
     narrowed_plan(protocol, variant, "all", seeds, out)
 }
 
-/// A sweep drawing only the fault kinds `faults` names (as `--faults`).
+/// A sweep narrowed as `narrowing` says: the fault kinds (as `--faults`),
+/// then optionally `nodes=N` (as `--nodes`) and `name=value` params (as
+/// `--params`), separated by spaces: `"chase nodes=3 batch=1"`.
 fn narrowed_plan(
     protocol: &str,
     variant: &str,
-    faults: &str,
+    narrowing: &str,
     seeds: u64,
     out: Option<PathBuf>,
 ) -> SweepPlan {
+    let mut words = narrowing.split_whitespace();
+    let faults = words.next().unwrap();
+    let mut nodes = None;
+    let mut params = serde_json::Map::new();
+    for word in words {
+        let (name, value) = word.split_once('=').unwrap();
+        match name {
+            "nodes" => nodes = Some(value.parse().unwrap()),
+            _ => {
+                params.insert(name.to_string(), serde_json::from_str(value).unwrap());
+            }
+        }
+    }
+    let mut target = Target::new(
+        protocol,
+        Some(variant),
+        nodes,
+        FaultSet::parse(faults).unwrap(),
+    )
+    .unwrap();
+    target.params = params;
     SweepPlan {
-        target: Target::new(
-            protocol,
-            Some(variant),
-            None,
-            FaultSet::parse(faults).unwrap(),
-        )
-        .unwrap(),
+        target,
         seeds: SeedRange {
             start: 0,
             end: seeds,
@@ -645,8 +662,10 @@ fn fuzz_shrink_writes_the_shrunk_file_next_to_the_failure() {
 // ---------------------------------------------------------------------------
 // The canary: every bug variant is found, shrinks, and reproduces.
 
-/// The project's bug variants, the check each violates, and the fault kinds
-/// the sweep draws from (`all`, or the narrower set `--faults` would name).
+/// The project's bug variants, the checks their bug shows as, and how the
+/// sweep is narrowed (see [`narrowed_plan`]: `all`, or the fault kinds
+/// `--faults` would name, with a node count and params where the bug needs
+/// them).
 const BUG_VARIANTS: &[(&str, &str, &[CheckKind], &str)] = &[
     (
         "basic-paxos",
@@ -708,6 +727,21 @@ const BUG_VARIANTS: &[(&str, &str, &[CheckKind], &str)] = &[
     // A voter flapping (restarting soon after each crash) while two
     // candidates ask in one term: it votes twice.
     ("raft", "forget-vote", &[CheckKind::ElectionSafety], "crash"),
+    // Figure 8: a leader is struck while it copies an earlier term's entry
+    // (which it commits by counting replicas) before its own no-op reaches a
+    // majority; a leader holding a later term's entry there wins next. Leader
+    // chases make that schedule; AppendEntries of one entry each open the
+    // window (with 64 the no-op travels with the old entries).
+    (
+        "raft",
+        "commit-old-term",
+        &[
+            CheckKind::LeaderCompleteness,
+            CheckKind::LogSafety,
+            CheckKind::Linearizability,
+        ],
+        "chase nodes=3 batch=1",
+    ),
     ("2pc", "abort-on-timeout", &[CheckKind::Atomicity], "all"),
     ("3pc", "standard", &[CheckKind::Atomicity], "all"),
     ("3pc", "decide-first", &[CheckKind::Atomicity], "all"),

@@ -32,7 +32,10 @@ file, at once, and `parliament run FILE` reproduces it.
 
 Fault kinds (--faults, comma-separated, or all / none):
   loss, duplicate, delay, reorder, partition, partial-partition, cut, crash,
-  crash-several, pause, disk, rolling
+  crash-several, pause, disk, rolling, chase
+(chase: the node that leads, found by running the schedule drawn so far, is
+cut off and crashed, then the next leader soon after its election; the
+scenario written is an ordinary fixed schedule.)
 Each seed also draws the protocol's timing parameters (`params`) from the
 ranges the protocol lists, or leaves them at their defaults.
 

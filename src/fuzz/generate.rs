@@ -7,8 +7,13 @@
 //! what it serves from its info, message kinds from its kind table, and which
 //! nodes take proposals from validation itself (a probe scenario per node).
 
-use super::swarm::{CrashTargets, Crashes, Layout, Part, PartitionShape, Rolling, SwarmOptions};
+use super::swarm::{
+    Chase, CrashTargets, Crashes, Layout, Part, PartitionShape, Rolling, SwarmOptions,
+};
+use crate::check::CheckKind;
+use crate::fact::Fact;
 use crate::history::ModelKind;
+use crate::ids::NodeId;
 use crate::named::Named;
 use crate::protocol::Serves;
 use crate::protocols::{ProtocolInfo, ProtocolKind};
@@ -181,6 +186,9 @@ pub fn generate(target: &Target, seed: u64) -> Generated {
     // resume or heal that would come later is left out, and its node stays
     // down, paused or cut off to the end.
     spec.drop_after_the_end();
+    if let Some(c) = options.chase {
+        chase_leaders(&mut spec, &c, &names, &at, options.slowest_delay(), seed);
+    }
     spec.description = format!("parliament fuzz seed {seed}: {options}");
     Generated { spec, options }
 }
@@ -542,14 +550,20 @@ fn draw_disk(options: &SwarmOptions, names: &[String], rng: &mut DetRng) -> Opti
 /// protocol refuses the combination, its defaults (and no params in the
 /// options printed).
 fn draw_params(target: &Target, spec: &mut ScenarioSpec, options: &mut SwarmOptions) {
+    // What the user gave (`--params`) stays as given: only the others are drawn.
+    options
+        .params
+        .retain(|(name, _)| !target.params.contains_key(*name));
     if options.params.is_empty() {
         return;
     }
-    spec.params = options
-        .params
-        .iter()
-        .map(|(name, value)| (name.to_string(), serde_json::Value::from(*value)))
-        .collect();
+    spec.params = target.params.clone();
+    spec.params.extend(
+        options
+            .params
+            .iter()
+            .map(|(name, value)| (name.to_string(), serde_json::Value::from(*value))),
+    );
     let probe = ScenarioSpec {
         params: spec.params.clone(),
         ..ScenarioSpec::bare(
@@ -562,7 +576,7 @@ fn draw_params(target: &Target, spec: &mut ScenarioSpec, options: &mut SwarmOpti
         )
     };
     if Scenario::from_spec(probe, "probe").is_err() {
-        spec.params.clear();
+        spec.params = target.params.clone();
         options.params.clear();
     }
 }
@@ -858,6 +872,159 @@ fn draw_rolling(
     }
 }
 
+/// Leader chases (see [`Chase`]): each episode runs the schedule drawn so far
+/// (a pilot, trace off) to the moment it strikes, takes the node that leads
+/// then (the newest `leading` fact of a node still up), cuts it off, crashes
+/// it and restarts it. The first strike falls while the load is coming; each
+/// later one a few message delays after the next election. An episode whose
+/// node is already down or paused then is left out; a protocol that states
+/// no leader gets no chase.
+fn chase_leaders(
+    spec: &mut ScenarioSpec,
+    c: &Chase,
+    names: &[String],
+    at: &BusyTimes,
+    delay: u64,
+    seed: u64,
+) {
+    let rng = &mut Part::ChaseSchedule.rng(seed);
+    let end = spec.limits.time.unwrap_or(0);
+    let delay = delay.max(1);
+    let mut strike = rng.between(at.active / 8, at.active / 2);
+    // The pilot's facts, and the time its run reached: what happens before
+    // that time does not depend on faults added at or after it.
+    let mut pilot: Option<(Vec<(u64, NodeId, Fact)>, u64)> = None;
+    for _ in 0..c.episodes {
+        if strike >= at.horizon {
+            break;
+        }
+        let facts = match pilot.take() {
+            Some((facts, reached)) if reached >= strike => facts,
+            _ => match pilot_facts(spec, strike) {
+                Some(facts) => facts,
+                None => return,
+            },
+        };
+        let Some(leader) = leader_at(&facts, strike, spec, names) else {
+            // Nobody leads yet: try again a little later.
+            strike += rng.between(delay, 10 * delay);
+            continue;
+        };
+        let name = &names[leader.index()];
+        let cut_off = if c.isolation == (0, 0) {
+            0
+        } else {
+            rng.between(c.isolation.0, c.isolation.1)
+        };
+        let down = strike + cut_off;
+        let up = c.outage.draw(rng, delay).map(|d| down + d);
+        let mut new = Vec::new();
+        if cut_off > 0 {
+            new.push(FaultSpec {
+                partition: Some(vec![vec![name.clone()]]),
+                ..fault(strike)
+            });
+        }
+        new.push(FaultSpec {
+            crash: Some(name.clone()),
+            ..fault(down)
+        });
+        if cut_off > 0 {
+            new.push(FaultSpec {
+                heal: Some(true),
+                ..fault(down)
+            });
+        }
+        if let Some(up) = up {
+            new.push(FaultSpec {
+                restart: Some(name.clone()),
+                ..fault(up)
+            });
+        }
+        // Kept only if the schedule stays valid (the node's own crashes and
+        // pauses come first).
+        let before = spec.faults.clone();
+        spec.faults.extend(new);
+        spec.faults.sort_by_key(|f| f.at);
+        spec.drop_after_the_end();
+        if Scenario::from_spec(spec.clone(), "chase").is_err() {
+            spec.faults = before;
+        }
+        // The next strike: a few delays after the next election, looked for
+        // in pilots that reach further and further (most elections come
+        // within a few hundred ticks; a pilot to the horizon costs a run).
+        let mut window = 300 + 30 * delay;
+        let (facts, reached, elected) = loop {
+            let reached = (down + window).min(end);
+            let Some(facts) = pilot_facts(spec, reached) else {
+                return;
+            };
+            let elected = facts
+                .iter()
+                .find(|(t, _, fact)| *t > down && matches!(fact, Fact::Leading { .. }))
+                .map(|(t, _, _)| *t);
+            match elected {
+                Some(elected) => break (facts, reached, elected),
+                None if reached >= end || down + window >= at.horizon => return,
+                None => window *= 4,
+            }
+        };
+        // (A tick after: faults at a time come before its other events.)
+        let (lo, hi) = c.after_election.unwrap_or_else(|| {
+            super::swarm::AFTER_ELECTION
+                [rng.below(super::swarm::AFTER_ELECTION.len() as u64) as usize]
+        });
+        strike = elected + 1 + delay * rng.between(lo, hi);
+        pilot = Some((facts, reached));
+    }
+}
+
+/// The facts of a run of `spec` cut at `until` (trace off; the checks that
+/// keep facts on), in order; `None` if the cut spec does not validate.
+fn pilot_facts(spec: &ScenarioSpec, until: u64) -> Option<Vec<(u64, NodeId, Fact)>> {
+    let mut pilot = spec.clone();
+    pilot.limits.time = Some(until.max(1));
+    pilot.drop_after_the_end();
+    pilot.expect = None;
+    let mut scenario = Scenario::from_spec(pilot, "chase pilot").ok()?;
+    scenario.checks = vec![CheckKind::Ghost];
+    scenario.expect = None;
+    let (record, _) = crate::run::simulate(&scenario, crate::trace::TraceOutput::new());
+    Some(
+        record
+            .facts
+            .into_iter()
+            .map(|r| (r.t.0, r.node, r.fact))
+            .collect(),
+    )
+}
+
+/// The node leading at `t`: of the `leading` facts stated before `t` by nodes
+/// that have not crashed since, the one of the highest epoch.
+fn leader_at(
+    facts: &[(u64, NodeId, Fact)],
+    t: u64,
+    spec: &ScenarioSpec,
+    names: &[String],
+) -> Option<NodeId> {
+    facts
+        .iter()
+        .filter(|(when, _, _)| *when < t)
+        .filter_map(|(when, node, fact)| match fact {
+            Fact::Leading { epoch } => Some((*epoch, *when, *node)),
+            _ => None,
+        })
+        .filter(|(_, when, node)| {
+            let name = names[node.index()].as_str();
+            !spec
+                .faults
+                .iter()
+                .any(|f| f.at >= *when && f.at < t && f.crash.as_deref() == Some(name))
+        })
+        .max_by_key(|(epoch, when, _)| (*epoch, *when))
+        .map(|(_, _, node)| node)
+}
+
 /// Message filters that hold one message kind back: for a window of time or
 /// the whole run, on every link or from/to one node.
 fn draw_filters(
@@ -963,6 +1130,50 @@ mod tests {
                 assert_eq!(a, b);
             }
         }
+    }
+
+    #[test]
+    fn params_the_user_gives_are_never_redrawn() {
+        let mut target = Target::new("raft", None, Some(3), FaultSet::all()).unwrap();
+        target.params = serde_json::from_str(r#"{"batch": 1, "prevote": true}"#).unwrap();
+        for seed in 0..200 {
+            let g = generate(&target, seed);
+            assert_eq!(g.spec.params["batch"], 1, "seed {seed}");
+            assert_eq!(g.spec.params["prevote"], true, "seed {seed}");
+            assert!(g.options.params.iter().all(|(name, _)| *name != "batch"));
+        }
+    }
+
+    /// A leader chase strikes the node that leads: in every generated raft
+    /// scenario with chases on, the node cut off first by a chase is the one
+    /// leading then, as a run of the finished scenario shows.
+    #[test]
+    fn a_chase_strikes_the_node_that_leads() {
+        let target = Target::new("raft", None, Some(5), FaultSet::parse("chase").unwrap()).unwrap();
+        let mut struck = 0;
+        for seed in 0..60 {
+            let g = generate(&target, seed);
+            let Some(c) = g.options.chase else { continue };
+            let Some(first) = g
+                .spec
+                .faults
+                .iter()
+                .find(|f| f.partition.is_some() || f.crash.is_some())
+            else {
+                continue;
+            };
+            let name = match (&first.partition, &first.crash) {
+                (Some(groups), _) => groups[0][0].clone(),
+                (None, Some(node)) => node.clone(),
+                (None, None) => continue,
+            };
+            let names: Vec<String> = (1..=g.options.nodes).map(|i| format!("N{i}")).collect();
+            let facts = pilot_facts(&g.spec, first.at).unwrap();
+            let leader = leader_at(&facts, first.at, &g.spec, &names).expect("someone leads");
+            assert_eq!(names[leader.index()], name, "seed {seed}: {c:?}");
+            struck += 1;
+        }
+        assert!(struck >= 5, "only {struck} seeds chased a leader");
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub enum Part {
     Disk,
     Params,
     Rolling,
+    Chase,
+    ChaseSchedule,
 }
 
 impl Part {
@@ -49,6 +51,8 @@ impl Part {
             Part::Disk => 8,
             Part::Params => 9,
             Part::Rolling => 10,
+            Part::Chase => 11,
+            Part::ChaseSchedule => 12,
         };
         DetRng::new(seed, stream::SWARM + k)
     }
@@ -73,6 +77,7 @@ pub enum FaultKind {
     Pause,
     DiskLatency,
     Rolling,
+    Chase,
 }
 
 impl Named for FaultKind {
@@ -138,13 +143,22 @@ impl Named for FaultKind {
             about: "nodes go down in turn (each maybe cut off first while its clients keep writing), \
                     the next soon after: whoever leads next is hit soon after it is elected",
         },
+        NameRow {
+            value: FaultKind::Chase,
+            name: "chase",
+            about: "the node that leads (found by running the schedule so far) is cut off while \
+                    its clients keep writing, then crashed; then the next leader, soon after its \
+                    election (protocols with a leader)",
+        },
     ];
 }
 
 impl FaultKind {
     pub fn is_crash(self) -> bool {
         match self {
-            FaultKind::Crash | FaultKind::CrashSeveral | FaultKind::Rolling => true,
+            FaultKind::Crash | FaultKind::CrashSeveral | FaultKind::Rolling | FaultKind::Chase => {
+                true
+            }
             FaultKind::Loss
             | FaultKind::Duplication
             | FaultKind::LongDelay
@@ -167,7 +181,8 @@ impl FaultKind {
             | FaultKind::PartialPartition
             | FaultKind::OneWayCut
             | FaultKind::CrashSeveral
-            | FaultKind::Rolling => true,
+            | FaultKind::Rolling
+            | FaultKind::Chase => true,
             FaultKind::Reorder | FaultKind::Crash | FaultKind::Pause | FaultKind::DiskLatency => {
                 false
             }
@@ -543,6 +558,32 @@ pub struct Rolling {
     pub rounds: u64,
 }
 
+/// Leader chases: a static schedule aimed at whoever leads. The generator runs
+/// the schedule drawn so far (a pilot run, trace off) to learn who leads at a
+/// moment, then cuts that node off for a while (its clients keep writing to
+/// it: entries of its term that reach no majority), crashes it and restarts
+/// it later; the next episode waits for the next election and strikes soon
+/// after it, while the new leader is still bringing the others up to date.
+/// That is the shape of Raft's Figure 8 and of seed 002's ghost reappearance,
+/// which random crashes almost never hit. The result is an ordinary schedule:
+/// `parliament run` replays it without any pilot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chase {
+    pub episodes: u64,
+    /// Ticks the leader is cut off before its crash, closed range.
+    pub isolation: (u64, u64),
+    pub outage: Outage,
+    /// Ticks from an election to the strike at its leader, in message
+    /// delays (the slowest link's), closed range; `None`: each strike draws
+    /// one of [`AFTER_ELECTION`].
+    pub after_election: Option<(u64, u64)>,
+}
+
+/// When a chase strikes after an election, in message delays: before the new
+/// leader's first entry reaches anyone; while it brings the others up to
+/// date; or once it has served its clients for a while.
+pub const AFTER_ELECTION: [(u64, u64); 5] = [(0, 0), (0, 1), (0, 3), (1, 8), (8, 40)];
+
 /// Slow disks: every node's latency, and a few nodes slower still.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DiskLatency {
@@ -578,6 +619,7 @@ pub struct SwarmOptions {
     pub pause: Option<Pauses>,
     pub disk: Option<DiskLatency>,
     pub rolling: Option<Rolling>,
+    pub chase: Option<Chase>,
     /// Protocol parameters drawn from the protocol's ranges (the others keep
     /// their defaults).
     pub params: Vec<(&'static str, u64)>,
@@ -742,8 +784,11 @@ impl SwarmOptions {
         if weather == Weather::Squall {
             // One to three kinds alone, drawn last from the allowed ones.
             // Crash kinds count twice.
+            // (Chase, the newest kind, is drawn on its own below, so seeds
+            // drawn before it existed keep their schedules.)
             let mut kinds: Vec<FaultKind> = allowed
                 .kinds()
+                .filter(|&k| k != FaultKind::Chase)
                 .flat_map(|k| std::iter::repeat_n(k, 1 + k.is_crash() as usize))
                 .collect();
             for _ in 0..r.between(1, 3) {
@@ -753,6 +798,26 @@ impl SwarmOptions {
                     kinds.retain(|&k| k != kind);
                 }
             }
+        }
+        // Leader chases: on in a quarter of the seeds with any weather but
+        // calm (always when they are the only kind allowed). From a stream of
+        // their own: the draws above are those of seeds before chases existed.
+        let r = &mut Part::Chase.rng(seed);
+        let chase_drawn = r.chance(250_000);
+        let chase = Chase {
+            episodes: r.between(2, 8),
+            isolation: [(0, 0), (10, 100), (50, 300), (100, 600)][r.below(4) as usize],
+            outage: [Outage::Short, Outage::Long, Outage::Mixed][r.below(3) as usize],
+            after_election: {
+                let k = r.below(AFTER_ELECTION.len() as u64 + 2) as usize;
+                AFTER_ELECTION.get(k).copied()
+            },
+        };
+        if allowed.contains(FaultKind::Chase)
+            && weather != Weather::Calm
+            && (chase_drawn || allowed.kinds().count() == 1)
+        {
+            on.insert(FaultKind::Chase);
         }
         let on = |kind: FaultKind| on.contains(kind) && (many || !kind.needs_two_nodes());
         // Protocol parameters, from a stream of their own: each left at its
@@ -785,6 +850,7 @@ impl SwarmOptions {
             pause: on(FaultKind::Pause).then_some(pause),
             disk: on(FaultKind::DiskLatency).then_some(disk),
             rolling: on(FaultKind::Rolling).then_some(rolling),
+            chase: on(FaultKind::Chase).then_some(chase),
             params,
         }
     }
@@ -815,6 +881,7 @@ impl SwarmOptions {
             FaultKind::Pause => self.pause.is_some(),
             FaultKind::DiskLatency => self.disk.is_some(),
             FaultKind::Rolling => self.rolling.is_some(),
+            FaultKind::Chase => self.chase.is_some(),
         }
     }
 
@@ -929,6 +996,23 @@ impl SwarmOptions {
                     o.gap.1,
                     o.rounds,
                     if o.rounds == 1 { "" } else { "s" }
+                )
+            }
+            FaultKind::Chase => {
+                let c = self.chase?;
+                let cut_off = if c.isolation == (0, 0) {
+                    String::new()
+                } else {
+                    format!(", cut off {}-{} ticks first", c.isolation.0, c.isolation.1)
+                };
+                let after = match c.after_election {
+                    Some((lo, hi)) => format!("{lo}-{hi} delays"),
+                    None => "0 to 8 delays (mixed)".into(),
+                };
+                format!(
+                    "chase the leader ×{}{cut_off} ({} outages), {after} after an election",
+                    c.episodes,
+                    c.outage.name(),
                 )
             }
         })

@@ -1532,7 +1532,11 @@ impl Raft {
         // would lose it, and the old leader's vote could then elect a server
         // without them). Thesis §10.2.1: the leader writes in parallel with
         // replicating, but counts itself once its write is durable.
-        ctx.flush();
+        // `ack-before-persist` counts its own copy as it counts a follower's
+        // early acknowledgement: before the disk holds it.
+        if self.config.variant != Variant::AckBeforePersist {
+            ctx.flush();
+        }
         let applied = self.applier.apply_log(&self.log, self.commit);
         for a in &applied {
             let index = a.index();
