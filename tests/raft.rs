@@ -380,3 +380,132 @@ fn a_preloaded_log_is_validated_with_its_path() {
     let e = Scenario::parse(&json.to_string(), "f7").unwrap_err();
     assert_eq!(e.path, "durable.Sx", "{e}");
 }
+
+/// (time, node name, index) of every `snapshot_installed` fact.
+fn installs(scenario: &Scenario, report: &RunReport) -> Vec<(u64, String, u64)> {
+    report
+        .record
+        .facts
+        .iter()
+        .filter_map(|f| match f.fact {
+            Fact::SnapshotInstalled { index, .. } => {
+                Some((f.t.0, scenario.node_name(f.node).to_string(), index))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The last index `node` applied.
+fn last_applied(scenario: &Scenario, report: &RunReport, node: &str) -> u64 {
+    applied(scenario, report)
+        .iter()
+        .filter(|a| a.1 == node)
+        .map(|a| a.2)
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn snapshot_catch_up_installs_the_leaders_snapshot_and_converges() {
+    let (scenario, report) = run_as_is("snapshot-catch-up");
+    assert!(all_safety_holds(&report), "{:?}", report.checks);
+    assert!(holds(&report, "linearizability"));
+    // Only S3, cut off while the others compacted, installs a snapshot, once,
+    // after the heal (t=900).
+    let installs = installs(&scenario, &report);
+    assert_eq!(installs.len(), 1, "{installs:?}");
+    let (t, node, index) = installs[0].clone();
+    assert_eq!(node, "S3");
+    assert!(t > 900 && index >= 4 && index % 4 == 0, "{installs:?}");
+    // S3 applies nothing the snapshot covers after installing it, and then
+    // every entry after it: it ends where the leader ends.
+    let s3_after: Vec<u64> = applied(&scenario, &report)
+        .iter()
+        .filter(|a| a.1 == "S3" && a.0 >= t)
+        .map(|a| a.2)
+        .collect();
+    let leader_last = last_applied(&scenario, &report, "S1");
+    assert_eq!(
+        s3_after,
+        (index + 1..=leader_last).collect::<Vec<_>>(),
+        "S3 continues after the snapshot"
+    );
+    // Before the cut it had applied no more than the first entries.
+    assert!(
+        applied(&scenario, &report)
+            .iter()
+            .filter(|a| a.1 == "S3" && a.0 < t)
+            .all(|a| a.2 < index)
+    );
+}
+
+#[test]
+fn without_snapshots_the_same_follower_catches_up_by_appends() {
+    let (scenario, report) = run_edited("snapshot-catch-up", |json| {
+        json["params"]
+            .as_object_mut()
+            .unwrap()
+            .remove("snapshot_interval");
+    });
+    assert!(all_safety_holds(&report));
+    assert!(installs(&scenario, &report).is_empty());
+    let s3: Vec<u64> = applied(&scenario, &report)
+        .iter()
+        .filter(|a| a.1 == "S3")
+        .map(|a| a.2)
+        .collect();
+    let leader_last = last_applied(&scenario, &report, "S1");
+    assert_eq!(s3, (1..=leader_last).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_server_restarts_from_its_snapshot_and_the_log_after_it() {
+    // S2 crashes after compacting and restarts; S3 crashes right after it
+    // installed the snapshot and restarts from it.
+    let (scenario, report) = run_edited("snapshot-catch-up", |json| {
+        let faults = json["faults"].as_array_mut().unwrap();
+        faults.push(serde_json::json!({"at": 700, "crash": "S2"}));
+        faults.push(serde_json::json!({"at": 760, "restart": "S2"}));
+        faults.push(serde_json::json!({"at": 940, "crash": "S3"}));
+        faults.push(serde_json::json!({"at": 990, "restart": "S3"}));
+    });
+    assert!(all_safety_holds(&report), "{:?}", report.checks);
+    assert!(holds(&report, "linearizability"));
+    let applied = applied(&scenario, &report);
+    // After its restart S2 applies from past its snapshot, not from #1.
+    let s2_restart: Vec<u64> = applied
+        .iter()
+        .filter(|a| a.1 == "S2" && a.0 >= 760)
+        .map(|a| a.2)
+        .collect();
+    assert!(
+        s2_restart.first().is_some_and(|&i| i > 4),
+        "S2 re-applies from its snapshot: {s2_restart:?}"
+    );
+    let s3_restart: Vec<u64> = applied
+        .iter()
+        .filter(|a| a.1 == "S3" && a.0 >= 990)
+        .map(|a| a.2)
+        .collect();
+    let leader_last = last_applied(&scenario, &report, "S1");
+    assert_eq!(
+        s3_restart.last().copied(),
+        Some(leader_last),
+        "{s3_restart:?}"
+    );
+    assert!(s3_restart.first().is_some_and(|&i| i > 4), "{s3_restart:?}");
+}
+
+#[test]
+fn snapshot_interval_is_validated_with_its_path() {
+    let text = std::fs::read_to_string(path("snapshot-catch-up")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["params"]["snapshot_interval"] = 2_000_000.into();
+    let err = Scenario::parse(&json.to_string(), "bad")
+        .err()
+        .expect("an interval past the range is refused")
+        .to_string();
+    assert!(err.contains("params.snapshot_interval"), "{err}");
+    assert!(err.contains("1000000"), "{err}");
+}
