@@ -509,3 +509,32 @@ fn snapshot_interval_is_validated_with_its_path() {
     assert!(err.contains("params.snapshot_interval"), "{err}");
     assert!(err.contains("1000000"), "{err}");
 }
+
+#[test]
+fn parliament_protocols_lists_raft_options_each_of_which_a_scenario_accepts() {
+    use parliament::protocols::ProtocolKind;
+    let info = ProtocolKind::Raft.info();
+    let names: Vec<&str> = info.options.iter().map(|o| o.name).collect();
+    for expected in ["prevote", "check_quorum", "snapshot_interval"] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    // Every listed option is a real field: an unknown one is refused.
+    let text = std::fs::read_to_string(path("snapshot-catch-up")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let params = json["params"].as_object().unwrap().clone();
+    for name in names.iter().chain(std::iter::once(&"no_such_option")) {
+        let mut edited = json.clone();
+        let mut p = params.clone();
+        let value = match *name {
+            "election_timeouts" => serde_json::json!({}),
+            _ => params.get(*name).cloned().unwrap_or_else(|| match *name {
+                "prevote" | "check_quorum" | "fast_backup" => true.into(),
+                _ => 64.into(),
+            }),
+        };
+        p.insert(name.to_string(), value);
+        edited["params"] = serde_json::Value::Object(p);
+        let parsed = Scenario::parse(&edited.to_string(), "options");
+        assert_eq!(parsed.is_ok(), *name != "no_such_option", "{name}");
+    }
+}

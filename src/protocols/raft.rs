@@ -50,8 +50,8 @@ use crate::ids::{ClientId, NodeId, RequestId};
 use crate::named::{NameRow, Named};
 use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::{
-    Ctx, DurableState, FieldValue, LogEntryView, Meaning, Message, NodeView, OutcomeWord,
-    ParamRange, Protocol, RoleRow, Serves, Setup,
+    Ctx, DurableState, FieldValue, LogEntryView, Meaning, Message, NodeView, OptionRow,
+    OutcomeWord, ParamRange, Protocol, RoleRow, Serves, Setup,
 };
 use crate::replication::{
     Applied, Applier, ClientCommand, Command, Entry, Epoch, Log, LogIndex, LogWrite, Quorum,
@@ -602,6 +602,42 @@ impl Protocol for Raft {
         name: "batch",
         values: &[1, 2, 64],
     }];
+    const OPTIONS: &'static [OptionRow] = &[
+        OptionRow {
+            name: "heartbeat",
+            about: "ticks between a leader's heartbeats (default 20)",
+        },
+        OptionRow {
+            name: "election_timeout",
+            about: "[lo, hi]: election timeouts are drawn from it (default [150, 300])",
+        },
+        OptionRow {
+            name: "election_timeouts",
+            about: "per node name, its own [lo, hi] (who times out first)",
+        },
+        OptionRow {
+            name: "prevote",
+            about: "true: ask first without raising the term (thesis §9.6; default false)",
+        },
+        OptionRow {
+            name: "check_quorum",
+            about: "true: a leader not hearing a majority for a timeout steps down (default false)",
+        },
+        OptionRow {
+            name: "fast_backup",
+            about: "false: back up one entry per refusal instead of one term (default true)",
+        },
+        OptionRow {
+            name: "batch",
+            about: "at most this many entries per AppendEntries (default 64)",
+        },
+        OptionRow {
+            name: "snapshot_interval",
+            about: "snapshot store and sessions every N applied entries, drop the log up to \
+                    there, InstallSnapshot to followers behind (0 = off, the default; at most \
+                    1000000)",
+        },
+    ];
     type Msg = Msg;
     type Timer = Timer;
     type Durable = Disk;
