@@ -502,10 +502,10 @@ fn snapshot_interval_is_validated_with_its_path() {
     let text = std::fs::read_to_string(path("snapshot-catch-up")).unwrap();
     let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
     json["params"]["snapshot_interval"] = 2_000_000.into();
-    let err = Scenario::parse(&json.to_string(), "bad")
-        .err()
-        .expect("an interval past the range is refused")
-        .to_string();
+    let Err(err) = Scenario::parse(&json.to_string(), "bad") else {
+        panic!("an interval past the range is refused");
+    };
+    let err = err.to_string();
     assert!(err.contains("params.snapshot_interval"), "{err}");
     assert!(err.contains("1000000"), "{err}");
 }
