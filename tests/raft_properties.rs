@@ -65,10 +65,12 @@ fn fast_backup_off_violates_nothing_on_500_seeds() {
 /// applied entries (crashes restart from a snapshot; partitioned followers
 /// catch up by InstallSnapshot).
 #[test]
-fn snapshots_violate_nothing_on_500_seeds() {
+fn snapshots_and_read_index_violate_nothing_on_500_seeds() {
     for params in [
         serde_json::json!({"snapshot_interval": 2}),
         serde_json::json!({"snapshot_interval": 5, "prevote": true, "check_quorum": true, "batch": 2}),
+        serde_json::json!({"read_index": true}),
+        serde_json::json!({"read_index": true, "snapshot_interval": 3}),
     ] {
         let (runs, undecided) = sweep(params.clone(), 0..SEEDS);
         eprintln!("raft {params}: {runs} seeds, {undecided} undecided checks");

@@ -146,6 +146,9 @@ pub struct Params {
     /// applied entries and drops its log up to there (0, the default: never).
     #[serde(default)]
     pub snapshot_interval: u64,
+    /// Reads by ReadIndex (thesis §6.4) instead of through the log.
+    #[serde(default)]
+    pub read_index: bool,
 }
 
 /// The largest `snapshot_interval` accepted.
@@ -182,6 +185,7 @@ pub struct Config {
     pub batch: usize,
     /// Snapshot every this many applied entries (0: never).
     pub snapshot_interval: u64,
+    pub read_index: bool,
     pub quorum: Quorum,
 }
 
@@ -231,6 +235,16 @@ pub enum Msg {
         term: Epoch,
         snapshot: Snapshot,
     },
+    /// ReadIndex (thesis §6.4): a heartbeat of round `round`, sent after a
+    /// read arrived; a follower's answer confirms the sender still leads.
+    ReadHeartbeat {
+        term: Epoch,
+        round: u64,
+    },
+    ReadHeartbeatReply {
+        term: Epoch,
+        round: u64,
+    },
 }
 
 /// Why a follower refused an append, and where the leader should resume.
@@ -255,6 +269,8 @@ pub enum MsgKind {
     Heartbeat,
     AppendReply,
     InstallSnapshot,
+    ReadHeartbeat,
+    ReadHeartbeatReply,
 }
 
 impl Named for MsgKind {
@@ -303,6 +319,16 @@ impl Named for MsgKind {
             name: "install_snapshot",
             about: "the leader's snapshot, for a follower behind its first log index",
         },
+        NameRow {
+            value: MsgKind::ReadHeartbeat,
+            name: "read_heartbeat",
+            about: "ReadIndex: does the leader still lead, after a read arrived?",
+        },
+        NameRow {
+            value: MsgKind::ReadHeartbeatReply,
+            name: "read_heartbeat_reply",
+            about: "a follower still follows the leader of that term",
+        },
     ];
 }
 
@@ -318,6 +344,8 @@ impl Message for Msg {
             Msg::AppendEntries { .. } => MsgKind::AppendEntries,
             Msg::AppendReply { .. } => MsgKind::AppendReply,
             Msg::InstallSnapshot { .. } => MsgKind::InstallSnapshot,
+            Msg::ReadHeartbeat { .. } => MsgKind::ReadHeartbeat,
+            Msg::ReadHeartbeatReply { .. } => MsgKind::ReadHeartbeatReply,
         }
     }
 
@@ -367,6 +395,16 @@ impl Message for Msg {
                 zh: "{receiver} 收到任期 {term} 的领导者 {sender} 的快照：应用日志到快照最后一条后的状态机，\
                      它取代跟随者到该处为止的日志",
             },
+            MsgKind::ReadHeartbeat => Meaning {
+                en: "{receiver} hears from {sender}, leader of term {term}, a heartbeat of read \
+                     round {round}: answering it confirms that {sender} still leads",
+                zh: "{receiver} 收到任期 {term} 的领导者 {sender} 第 {round} 轮读心跳：回答即确认 {sender} 仍是领导者",
+            },
+            MsgKind::ReadHeartbeatReply => Meaning {
+                en: "{receiver} hears that {sender} still follows it in term {term} (read round \
+                     {round})",
+                zh: "{receiver} 得知 {sender} 在任期 {term} 仍跟随它（读轮次 {round}）",
+            },
         }
     }
 }
@@ -380,7 +418,9 @@ impl Msg {
             | Msg::VoteReply { term, .. }
             | Msg::AppendEntries { term, .. }
             | Msg::AppendReply { term, .. }
-            | Msg::InstallSnapshot { term, .. } => *term,
+            | Msg::InstallSnapshot { term, .. }
+            | Msg::ReadHeartbeat { term, .. }
+            | Msg::ReadHeartbeatReply { term, .. } => *term,
         }
     }
 }
@@ -468,6 +508,12 @@ impl fmt::Display for Msg {
                 "install_snapshot(term {term}, up to #{} term {})",
                 snapshot.index.0, snapshot.epoch
             ),
+            Msg::ReadHeartbeat { term, round } => {
+                write!(f, "read_heartbeat(term {term}, round {round})")
+            }
+            Msg::ReadHeartbeatReply { term, round } => {
+                write!(f, "read_heartbeat_reply(term {term}, round {round})")
+            }
         }
     }
 }
@@ -572,6 +618,21 @@ struct Leading {
     waiters: Waiters,
     /// Followers heard from since the last CheckQuorum round.
     heard: BTreeSet<NodeId>,
+    /// ReadIndex: the last read round started, each follower's highest
+    /// round answered, and the reads waiting.
+    read_round: u64,
+    read_acks: BTreeMap<NodeId, u64>,
+    reads: Vec<PendingRead>,
+}
+
+/// A read served by ReadIndex, waiting for its round's quorum and for the
+/// state machine to reach its read index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PendingRead {
+    request: RequestId,
+    input: crate::history::Input,
+    read_index: LogIndex,
+    round: u64,
 }
 
 impl Protocol for Raft {
@@ -630,6 +691,11 @@ impl Protocol for Raft {
         OptionRow {
             name: "batch",
             about: "at most this many entries per AppendEntries (default 64)",
+        },
+        OptionRow {
+            name: "read_index",
+            about: "true: reads by ReadIndex (thesis §6.4) instead of through the log \
+                    (default false)",
         },
         OptionRow {
             name: "snapshot_interval",
@@ -701,6 +767,7 @@ impl Protocol for Raft {
             fast_backup: p.fast_backup,
             batch: usize::try_from(p.batch).unwrap_or(usize::MAX),
             snapshot_interval: p.snapshot_interval,
+            read_index: p.read_index,
             quorum: Quorum::of_cluster(n),
         })
     }
@@ -816,6 +883,15 @@ impl Protocol for Raft {
             ctx.reply(request.id, Reply::Ok(output));
             return;
         }
+        // ReadIndex (thesis §6.4), once this leader has committed an entry of
+        // its term (its no-op; before that, the read goes through the log).
+        if input.action.is_read()
+            && self.config.read_index
+            && self.log.epoch_at(self.commit) == Some(self.term)
+        {
+            self.start_read_index(ctx, request.id, input);
+            return;
+        }
         // Seed 002 §7: a retry of an applied request is answered from the
         // session; one still in the log waits for its entry.
         if let Some(output) = self
@@ -875,7 +951,9 @@ impl Protocol for Raft {
         };
         if moves_term && term > self.term {
             let leader = match &msg {
-                Msg::AppendEntries { .. } | Msg::InstallSnapshot { .. } => Some(from),
+                Msg::AppendEntries { .. }
+                | Msg::InstallSnapshot { .. }
+                | Msg::ReadHeartbeat { .. } => Some(from),
                 _ => None,
             };
             self.become_follower(ctx, term, leader);
@@ -903,6 +981,10 @@ impl Protocol for Raft {
             Msg::AppendReply { term, result } => self.on_append_reply(ctx, from, term, result),
             Msg::InstallSnapshot { term, snapshot } => {
                 self.on_install_snapshot(ctx, from, term, snapshot)
+            }
+            Msg::ReadHeartbeat { term, round } => self.on_read_heartbeat(ctx, from, term, round),
+            Msg::ReadHeartbeatReply { term, round } => {
+                self.on_read_heartbeat_reply(ctx, from, term, round)
             }
         }
     }
@@ -1250,6 +1332,9 @@ impl Raft {
             probing: BTreeMap::new(),
             waiters: Waiters::new(),
             heard: BTreeSet::new(),
+            read_round: 0,
+            read_acks: BTreeMap::new(),
+            reads: Vec::new(),
         }));
         // The initial heartbeats claim the term at once; they also learn who
         // already matches the leader's log up to its end.
@@ -1772,6 +1857,7 @@ impl Raft {
             });
         }
         self.answer_applied(ctx, &applied);
+        self.serve_confirmed_reads(ctx);
         self.compact_if_due(ctx);
     }
 
@@ -1824,5 +1910,105 @@ impl Raft {
         let _ = self.log.install_snapshot(snapshot.index, snapshot.epoch);
         ctx.persist(DiskWrite::Snapshot(snapshot.clone()));
         self.snapshot = Some(snapshot);
+    }
+
+    // --- ReadIndex (thesis §6.4) -----------------------------------------------
+
+    /// "1. Save the current commit index in a local variable readIndex.
+    /// 2. Send a new round of heartbeats, and wait for their acknowledgments
+    /// from a majority of the cluster."
+    fn start_read_index(
+        &mut self,
+        ctx: &mut Ctx<Self>,
+        request: RequestId,
+        input: crate::history::Input,
+    ) {
+        let others = self.others();
+        let term = self.term;
+        let read_index = self.commit;
+        let RoleState::Leader(leading) = &mut self.role else {
+            return;
+        };
+        leading.read_round += 1;
+        let round = leading.read_round;
+        leading.reads.push(PendingRead {
+            request,
+            input,
+            read_index,
+            round,
+        });
+        ctx.send_all(&others, &Msg::ReadHeartbeat { term, round });
+        self.serve_confirmed_reads(ctx);
+    }
+
+    /// A follower answers a read heartbeat of its leader like a heartbeat:
+    /// it follows the sender and resets its election timer.
+    fn on_read_heartbeat(&mut self, ctx: &mut Ctx<Self>, from: NodeId, term: Epoch, round: u64) {
+        if term >= self.term {
+            self.become_follower(ctx, term, Some(from));
+            self.last_heard_leader = Some(ctx.now());
+            self.reset_election_timer(ctx);
+        }
+        ctx.send(
+            from,
+            Msg::ReadHeartbeatReply {
+                term: self.term,
+                round,
+            },
+        );
+    }
+
+    fn on_read_heartbeat_reply(
+        &mut self,
+        ctx: &mut Ctx<Self>,
+        from: NodeId,
+        term: Epoch,
+        round: u64,
+    ) {
+        if term != self.term {
+            return;
+        }
+        let RoleState::Leader(leading) = &mut self.role else {
+            return;
+        };
+        leading.heard.insert(from);
+        let acked = leading.read_acks.entry(from).or_default();
+        *acked = (*acked).max(round);
+        self.serve_confirmed_reads(ctx);
+    }
+
+    /// "3. Wait for its state machine to advance at least as far as the
+    /// readIndex. 4. Process the query against its state machine" — for each
+    /// read whose round a majority (this leader included) has answered.
+    fn serve_confirmed_reads(&mut self, ctx: &mut Ctx<Self>) {
+        let me = self.me;
+        let applied = self.applier.applied();
+        let RoleState::Leader(leading) = &mut self.role else {
+            return;
+        };
+        if leading.reads.is_empty() {
+            return;
+        }
+        let quorum = &self.config.quorum;
+        let acks = &leading.read_acks;
+        let confirmed = |round: u64| {
+            let mut votes: BTreeMap<NodeId, bool> =
+                acks.iter().map(|(&n, &r)| (n, r >= round)).collect();
+            votes.insert(me, true);
+            quorum.vote_result(&votes) == VoteResult::Won
+        };
+        let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) =
+            std::mem::take(&mut leading.reads)
+                .into_iter()
+                .partition(|r| applied >= r.read_index && confirmed(r.round));
+        leading.reads = waiting;
+        for read in ready {
+            ctx.note(Fact::Served {
+                request: read.request,
+                epoch: self.term.0,
+            });
+            let output = self.applier.store().read(&read.input);
+            ctx.reply(read.request, Reply::Ok(output));
+        }
     }
 }
