@@ -25,7 +25,10 @@
 //!   it appends a no-op so that earlier entries commit with it.
 //! - **Reads** go through the log: a read is an entry like a write and is
 //!   answered when it applies, so a deposed leader cannot answer one (it cannot
-//!   commit). `stale-read` is the bug of answering from the local store.
+//!   commit). With `params.read_index` (thesis §6.4) a leader instead records
+//!   its commit index, confirms it still leads with a round of read
+//!   heartbeats, waits to apply that far and answers from its store.
+//!   `stale-read` is the bug of answering from the local store at once.
 //! - **PreVote** (`params.prevote`, thesis §9.6): a node first asks whether it
 //!   could win, without raising its term; servers that heard from a leader
 //!   within the minimum election timeout say no. A partitioned node's term so
