@@ -317,6 +317,8 @@ fn log_safety(record: &RunRecord, name: &dyn Fn(crate::ids::NodeId) -> String) -
     use crate::check::log_safety::{LogObservation, Observed, log_safety};
     use crate::fact::Fact;
     use crate::replication::log::{Epoch, LogIndex};
+    // A snapshot's observation carries no command (it is never compared).
+    let snapshot = crate::fact::CommandText::from("snapshot");
     let observations: Vec<LogObservation<&crate::fact::CommandText>> = record
         .facts
         .iter()
@@ -333,6 +335,9 @@ fn log_safety(record: &RunRecord, name: &dyn Fn(crate::ids::NodeId) -> String) -
                     command,
                     ..
                 } => (Observed::Applied, index, epoch, command),
+                Fact::SnapshotInstalled { index, epoch } => {
+                    (Observed::Installed, index, epoch, &snapshot)
+                }
                 _ => return None,
             };
             Some(LogObservation {

@@ -160,6 +160,15 @@ pub struct ParamRange {
     pub values: &'static [u64],
 }
 
+/// One option of a protocol's `params`, as `parliament protocols` lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionRow {
+    /// The field as scenario files write it under `params`.
+    pub name: &'static str,
+    /// What it does, its values and its default.
+    pub about: &'static str,
+}
+
 pub trait Protocol: Clone + Debug + Sized + 'static {
     /// The protocol's variants; the first row of the table is the default.
     type Variant: Named;
@@ -181,6 +190,9 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     /// (timeouts, periods): a sweep of a correct variant must stay clean. None
     /// unless a protocol lists some.
     const PARAM_RANGES: &'static [ParamRange] = &[];
+    /// The `params` options `parliament protocols` lists (none unless a
+    /// protocol lists some).
+    const OPTIONS: &'static [OptionRow] = &[];
 
     type Msg: Message;
     /// A protocol's timers. Setting a timer that is already pending re-arms it.

@@ -3,6 +3,7 @@
 //! to its own copy; the history checkers' models define the same semantics.
 
 use crate::history::{Action, AppendOp, Input, Key, KvOp, Output, RegisterOp, SetOp};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -11,6 +12,28 @@ pub struct Store {
     texts: BTreeMap<Key, String>,
     logs: BTreeMap<Key, Vec<u64>>,
     sets: BTreeMap<Key, BTreeSet<u64>>,
+}
+
+/// A store is written as one JSON object, key by key, with each key's value
+/// (a snapshot in a trace shows the state it carries).
+impl Serialize for Store {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let len = self.registers.len() + self.texts.len() + self.logs.len() + self.sets.len();
+        let mut map = s.serialize_map(Some(len))?;
+        for (k, v) in &self.registers {
+            map.serialize_entry(&*k.0, v)?;
+        }
+        for (k, v) in &self.texts {
+            map.serialize_entry(&*k.0, v)?;
+        }
+        for (k, v) in &self.logs {
+            map.serialize_entry(&*k.0, v)?;
+        }
+        for (k, v) in &self.sets {
+            map.serialize_entry(&*k.0, v)?;
+        }
+        map.end()
+    }
 }
 
 impl Store {

@@ -406,3 +406,197 @@ fn a_preloaded_log_is_validated_with_its_path() {
     let e = Scenario::parse(&json.to_string(), "f7").unwrap_err();
     assert_eq!(e.path, "durable.Sx", "{e}");
 }
+
+/// (time, node name, index) of every `snapshot_installed` fact.
+fn installs(scenario: &Scenario, report: &RunReport) -> Vec<(u64, String, u64)> {
+    report
+        .record
+        .facts
+        .iter()
+        .filter_map(|f| match f.fact {
+            Fact::SnapshotInstalled { index, .. } => {
+                Some((f.t.0, scenario.node_name(f.node).to_string(), index))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The last index `node` applied.
+fn last_applied(scenario: &Scenario, report: &RunReport, node: &str) -> u64 {
+    applied(scenario, report)
+        .iter()
+        .filter(|a| a.1 == node)
+        .map(|a| a.2)
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn snapshot_catch_up_installs_the_leaders_snapshot_and_converges() {
+    let (scenario, report) = run_as_is("snapshot-catch-up");
+    assert!(all_safety_holds(&report), "{:?}", report.checks);
+    assert!(holds(&report, "linearizability"));
+    // Only S3, cut off while the others compacted, installs a snapshot, once,
+    // after the heal (t=900).
+    let installs = installs(&scenario, &report);
+    assert_eq!(installs.len(), 1, "{installs:?}");
+    let (t, node, index) = installs[0].clone();
+    assert_eq!(node, "S3");
+    assert!(t > 900 && index >= 4 && index % 4 == 0, "{installs:?}");
+    // S3 applies nothing the snapshot covers after installing it, and then
+    // every entry after it: it ends where the leader ends.
+    let s3_after: Vec<u64> = applied(&scenario, &report)
+        .iter()
+        .filter(|a| a.1 == "S3" && a.0 >= t)
+        .map(|a| a.2)
+        .collect();
+    let leader_last = last_applied(&scenario, &report, "S1");
+    assert_eq!(
+        s3_after,
+        (index + 1..=leader_last).collect::<Vec<_>>(),
+        "S3 continues after the snapshot"
+    );
+    // Before the cut it had applied no more than the first entries.
+    assert!(
+        applied(&scenario, &report)
+            .iter()
+            .filter(|a| a.1 == "S3" && a.0 < t)
+            .all(|a| a.2 < index)
+    );
+}
+
+#[test]
+fn without_snapshots_the_same_follower_catches_up_by_appends() {
+    let (scenario, report) = run_edited("snapshot-catch-up", |json| {
+        json["params"]
+            .as_object_mut()
+            .unwrap()
+            .remove("snapshot_interval");
+    });
+    assert!(all_safety_holds(&report));
+    assert!(installs(&scenario, &report).is_empty());
+    let s3: Vec<u64> = applied(&scenario, &report)
+        .iter()
+        .filter(|a| a.1 == "S3")
+        .map(|a| a.2)
+        .collect();
+    let leader_last = last_applied(&scenario, &report, "S1");
+    assert_eq!(s3, (1..=leader_last).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_server_restarts_from_its_snapshot_and_the_log_after_it() {
+    // S2 crashes after compacting and restarts; S3 crashes right after it
+    // installed the snapshot and restarts from it.
+    let (scenario, report) = run_edited("snapshot-catch-up", |json| {
+        let faults = json["faults"].as_array_mut().unwrap();
+        faults.push(serde_json::json!({"at": 700, "crash": "S2"}));
+        faults.push(serde_json::json!({"at": 760, "restart": "S2"}));
+        faults.push(serde_json::json!({"at": 940, "crash": "S3"}));
+        faults.push(serde_json::json!({"at": 990, "restart": "S3"}));
+    });
+    assert!(all_safety_holds(&report), "{:?}", report.checks);
+    assert!(holds(&report, "linearizability"));
+    let applied = applied(&scenario, &report);
+    // After its restart S2 applies from past its snapshot, not from #1.
+    let s2_restart: Vec<u64> = applied
+        .iter()
+        .filter(|a| a.1 == "S2" && a.0 >= 760)
+        .map(|a| a.2)
+        .collect();
+    assert!(
+        s2_restart.first().is_some_and(|&i| i > 4),
+        "S2 re-applies from its snapshot: {s2_restart:?}"
+    );
+    let s3_restart: Vec<u64> = applied
+        .iter()
+        .filter(|a| a.1 == "S3" && a.0 >= 990)
+        .map(|a| a.2)
+        .collect();
+    let leader_last = last_applied(&scenario, &report, "S1");
+    assert_eq!(
+        s3_restart.last().copied(),
+        Some(leader_last),
+        "{s3_restart:?}"
+    );
+    assert!(s3_restart.first().is_some_and(|&i| i > 4), "{s3_restart:?}");
+}
+
+#[test]
+fn snapshot_interval_is_validated_with_its_path() {
+    let text = std::fs::read_to_string(path("snapshot-catch-up")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["params"]["snapshot_interval"] = 2_000_000.into();
+    let Err(err) = Scenario::parse(&json.to_string(), "bad") else {
+        panic!("an interval past the range is refused");
+    };
+    let err = err.to_string();
+    assert!(err.contains("params.snapshot_interval"), "{err}");
+    assert!(err.contains("1000000"), "{err}");
+}
+
+#[test]
+fn parliament_protocols_lists_raft_options_each_of_which_a_scenario_accepts() {
+    use parliament::protocols::ProtocolKind;
+    let info = ProtocolKind::Raft.info();
+    let names: Vec<&str> = info.options.iter().map(|o| o.name).collect();
+    for expected in ["prevote", "check_quorum", "snapshot_interval"] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    // Every listed option is a real field: an unknown one is refused.
+    let text = std::fs::read_to_string(path("snapshot-catch-up")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let params = json["params"].as_object().unwrap().clone();
+    for name in names.iter().chain(std::iter::once(&"no_such_option")) {
+        let mut edited = json.clone();
+        let mut p = params.clone();
+        let value = match *name {
+            "election_timeouts" => serde_json::json!({}),
+            _ => params.get(*name).cloned().unwrap_or_else(|| match *name {
+                "prevote" | "check_quorum" | "fast_backup" => true.into(),
+                _ => 64.into(),
+            }),
+        };
+        p.insert(name.to_string(), value);
+        edited["params"] = serde_json::Value::Object(p);
+        let parsed = Scenario::parse(&edited.to_string(), "options");
+        assert_eq!(parsed.is_ok(), *name != "no_such_option", "{name}");
+    }
+}
+
+#[test]
+fn read_index_serves_reads_without_the_log_and_stays_linearizable() {
+    // Besides c1's read at the stranded S1, c2 reads on the majority side.
+    let with_read_index = |json: &mut serde_json::Value| {
+        json["params"]["read_index"] = true.into();
+        json["workload"]["script"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"at": 1000, "client": "c2", "node": "S3",
+                "op": {"f": "read", "key": "x"}}));
+    };
+    let (scenario, report) = run_edited("stale-read", with_read_index);
+    assert!(all_safety_holds(&report), "{:?}", report.checks);
+    assert!(holds(&report, "linearizability"));
+    assert!(holds(&report, "ghost"));
+    // Reads were served by ReadIndex: no read entry in anyone's log.
+    let read_entries = applied(&scenario, &report)
+        .iter()
+        .filter(|a| a.4.contains("read("))
+        .count();
+    assert_eq!(read_entries, 0, "reads went through the log");
+    let served = report
+        .record
+        .facts
+        .iter()
+        .filter(|f| matches!(f.fact, Fact::Served { .. }))
+        .count();
+    assert_eq!(served, 1, "c2's read, not c1's at the stranded S1");
+    // The bug still answers locally, read_index or not.
+    let (_, buggy) = run_edited("stale-read", |json| {
+        with_read_index(json);
+        json["variant"] = "stale-read".into();
+    });
+    assert!(violated(&buggy, "linearizability"));
+}

@@ -37,6 +37,8 @@ struct Lab {
     /// Which servers are disconnected (the lab's `disconnect`).
     cut_off: Vec<bool>,
     next_value: i64,
+    /// `params.snapshot_interval` (0: no snapshots).
+    snapshot_interval: u64,
 }
 
 /// One finished run of the script so far.
@@ -48,6 +50,8 @@ struct Outcome {
     applied: Vec<(u64, usize, u64, String)>,
     /// (t, kind) of every request RPC sent (votes and appends, not replies).
     rpcs: Vec<(u64, String)>,
+    /// (t, server index, index) of every `snapshot_installed` fact.
+    installs: Vec<(u64, usize, u64)>,
 }
 
 fn name(i: usize) -> String {
@@ -64,7 +68,14 @@ impl Lab {
             network: json!({"delay": {"uniform": [1, 27]}}),
             cut_off: vec![false; servers],
             next_value: 100,
+            snapshot_interval: 0,
         }
+    }
+
+    /// The lab's 3D servers: a snapshot every `interval` applied entries.
+    fn with_snapshots(mut self, interval: u64) -> Lab {
+        self.snapshot_interval = interval;
+        self
     }
 
     /// The lab's unreliable network: 10% loss and long delays (reordering).
@@ -79,12 +90,16 @@ impl Lab {
         } else {
             vec!["log-safety", "election-safety"]
         };
+        let mut params = json!({"heartbeat": HEARTBEAT, "election_timeout": ELECTION});
+        if self.snapshot_interval > 0 {
+            params["snapshot_interval"] = self.snapshot_interval.into();
+        }
         let spec = json!({
             "name": "6.5840",
             "protocol": "raft",
             "seed": self.seed,
             "nodes": {"servers": self.servers},
-            "params": {"heartbeat": HEARTBEAT, "election_timeout": ELECTION},
+            "params": params,
             "network": self.network,
             "faults": self.faults,
             "workload": {
@@ -144,16 +159,32 @@ impl Lab {
             let v: Value = serde_json::from_str(line).unwrap();
             let kind = v["msg"].as_object().and_then(|m| m.keys().next().cloned());
             if let (Some(t), Some(kind)) = (v["t"].as_u64(), kind)
-                && ["request_vote", "pre_vote", "append_entries"].contains(&kind.as_str())
+                && [
+                    "request_vote",
+                    "pre_vote",
+                    "append_entries",
+                    "install_snapshot",
+                ]
+                .contains(&kind.as_str())
             {
                 rpcs.push((t, kind));
             }
         }
+        let installs = report
+            .record
+            .facts
+            .iter()
+            .filter_map(|f| match f.fact {
+                Fact::SnapshotInstalled { index: i, .. } => Some((f.t.0, index(f.node), i)),
+                _ => None,
+            })
+            .collect();
         let outcome = Outcome {
             report,
             leaders,
             applied,
             rpcs,
+            installs,
         };
         outcome.assert_safe(self.seed);
         outcome
@@ -230,7 +261,9 @@ impl Outcome {
     }
 
     /// How many servers applied the append of `value` by time `t`, and at
-    /// which index (all at one index: log-safety checks that too).
+    /// which index (all at one index: log-safety checks that too). A server
+    /// that installed a snapshot covering that index holds it too (the lab's
+    /// applyCh delivers the snapshot instead of the entries).
     fn applied_by(&self, value: i64, t: u64) -> usize {
         let needle = format!("append(x, {value})");
         let mut servers: Vec<usize> = self
@@ -239,9 +272,26 @@ impl Outcome {
             .filter(|a| a.0 <= t && a.3.ends_with(&needle))
             .map(|a| a.1)
             .collect();
+        if let Some(at) = self.index_of(value) {
+            servers.extend(
+                self.installs
+                    .iter()
+                    .filter(|i| i.0 <= t && i.2 >= at)
+                    .map(|i| i.1),
+            );
+        }
         servers.sort_unstable();
         servers.dedup();
         servers.len()
+    }
+
+    /// The log index at which `value`'s append was applied, if it was.
+    fn index_of(&self, value: i64) -> Option<u64> {
+        let needle = format!("append(x, {value})");
+        self.applied
+            .iter()
+            .find(|a| a.3.ends_with(&needle))
+            .map(|a| a.2)
     }
 
     fn rpcs_between(&self, from: u64, to: u64) -> usize {
@@ -638,6 +688,74 @@ fn test_persist1_3c() {
     }
 }
 
+fn persist2(seed: u64) {
+    let servers = 5;
+    let mut lab = Lab::new(servers, seed);
+    let mut t = ELECT_WITHIN;
+    lab.run(t);
+    t = one(&mut lab, t, 0, servers).1 + 10;
+    for _ in 0..3 {
+        let (leader1, _) = lab.run(t).leader_at(t, &lab).expect("a leader");
+        let s = |k: usize| (leader1 + k) % servers;
+        // Two followers away; the other three agree.
+        lab.disconnect(t, s(1));
+        lab.disconnect(t, s(2));
+        t = one(&mut lab, t, leader1, servers - 2).1 + 10;
+        // Those three go; the two come back after a crash and a restart,
+        // with one more restarted: a majority that must not lose the entry.
+        lab.disconnect(t, s(0));
+        lab.disconnect(t, s(3));
+        lab.disconnect(t, s(4));
+        for k in [1, 2] {
+            lab.crash(t, s(k));
+            lab.restart(t + 10, s(k));
+            lab.connect(t + 10, s(k));
+        }
+        t += 1000;
+        lab.crash(t, s(3));
+        lab.restart(t + 10, s(3));
+        lab.connect(t + 10, s(3));
+        t = one(&mut lab, t + 10, s(1), servers - 2).1 + 10;
+        lab.connect(t, s(4));
+        lab.connect(t, s(0));
+    }
+    one(&mut lab, t, 0, servers);
+}
+
+#[test]
+fn test_persist2_3c() {
+    for seed in seeds() {
+        persist2(seed);
+    }
+}
+
+fn persist3(seed: u64) {
+    let servers = 3;
+    let mut lab = Lab::new(servers, seed);
+    let mut t = ELECT_WITHIN;
+    let (leader, _) = lab.run(t).leader_at(t, &lab).expect("a leader");
+    t = one(&mut lab, t, leader, 3).1 + 10;
+    let s = |k: usize| (leader + k) % servers;
+    lab.disconnect(t, s(2));
+    t = one(&mut lab, t, leader, 2).1 + 10;
+    // Both that agreed crash; the one that missed the entry returns; one
+    // restarts: the entry must survive on its disk.
+    lab.crash(t, s(0));
+    lab.crash(t, s(1));
+    lab.connect(t, s(2));
+    lab.restart(t + 10, s(0));
+    t = one(&mut lab, t + 10, s(2), 2).1 + 10;
+    lab.restart(t, s(1));
+    one(&mut lab, t, s(2), servers);
+}
+
+#[test]
+fn test_persist3_3c() {
+    for seed in seeds() {
+        persist3(seed);
+    }
+}
+
 /// The lab's Figure 8 test: servers crash at random, mostly leaders, and
 /// restart; commands go to whoever leads; at the end everyone is up and one
 /// more command reaches all. Safety is checked throughout.
@@ -728,6 +846,171 @@ fn test_unreliable_agree_3c() {
     }
 }
 
+// ---------------------------------------------------------------------------
+// 3D: log compaction. The lab's servers snapshot every 10 applied entries.
+
+const SNAPSHOT_INTERVAL: u64 = 10;
+
+/// The lab's `snapcommon`: rounds of more than a snapshot's worth of commands
+/// while a victim (a follower, every third round the leader) is disconnected
+/// and/or crashed; back, it must catch up — by InstallSnapshot when the
+/// others compacted past its log.
+fn snap_common(seed: u64, disconnect: bool, reliable: bool, crash: bool) {
+    const ITERS: usize = 4;
+    let servers = 3;
+    let mut lab = Lab::new(servers, seed).with_snapshots(SNAPSHOT_INTERVAL);
+    if !reliable {
+        lab = lab.unreliable();
+    }
+    let mut t = ELECT_WITHIN;
+    let (mut leader, _) = lab.run(t).leader_at(t, &lab).expect("a leader");
+    t = one(&mut lab, t, leader, servers).1 + 10;
+    for i in 0..ITERS {
+        let (victim, sender) = if i % 3 == 1 {
+            (leader, (leader + 1) % servers)
+        } else {
+            ((leader + 1) % servers, leader)
+        };
+        if disconnect {
+            lab.disconnect(t, victim);
+            t = one(&mut lab, t, sender, servers - 1).1 + 10;
+        }
+        if crash {
+            lab.crash(t, victim);
+            t = one(&mut lab, t, sender, servers - 1).1 + 10;
+        }
+        // More than a snapshot's worth of commands.
+        for k in 0..=SNAPSHOT_INTERVAL {
+            lab.start(t + 3 * k, (k % 6) as usize, sender);
+        }
+        t = one(&mut lab, t + 40, sender, servers - 1).1 + 10;
+        if disconnect || crash {
+            if disconnect {
+                lab.connect(t, victim);
+            }
+            if crash {
+                lab.restart(t, victim);
+            }
+            t = one(&mut lab, t, sender, servers).1 + 10;
+            let out = lab.run(t);
+            leader = out.leader_at(t, &lab).expect("a leader").0;
+        } else {
+            t = one(&mut lab, t, sender, servers).1 + 10;
+        }
+    }
+    let out = lab.run_judged(t, true);
+    if disconnect && !crash {
+        // The victim was behind the others' snapshots: it installed one.
+        assert!(
+            !out.installs.is_empty(),
+            "seed {seed}: no snapshot installed"
+        );
+    }
+}
+
+#[test]
+fn test_snapshot_basic_3d() {
+    for seed in seeds() {
+        snap_common(seed, false, true, false);
+    }
+}
+
+#[test]
+fn test_snapshot_install_3d() {
+    for seed in seeds() {
+        snap_common(seed, true, true, false);
+    }
+}
+
+#[test]
+fn test_snapshot_install_unreliable_3d() {
+    for seed in seeds().into_iter().take(lab_seed_count().min(30) as usize) {
+        snap_common(seed, true, false, false);
+    }
+}
+
+#[test]
+fn test_snapshot_install_crash_3d() {
+    for seed in seeds() {
+        snap_common(seed, false, true, true);
+    }
+}
+
+#[test]
+fn test_snapshot_install_uncrash_3d() {
+    for seed in seeds().into_iter().take(lab_seed_count().min(30) as usize) {
+        snap_common(seed, true, false, true);
+    }
+}
+
+/// The lab's TestSnapshotAllCrash3D: after enough commands for a snapshot,
+/// every server crashes and restarts; the next command lands after all the
+/// earlier ones (nothing applied is forgotten).
+fn snapshot_all_crash(seed: u64) {
+    let servers = 3;
+    let mut lab = Lab::new(servers, seed).with_snapshots(SNAPSHOT_INTERVAL);
+    let mut rng = parliament::rng::DetRng::new(seed, 55);
+    let mut t = ELECT_WITHIN;
+    lab.run(t);
+    t = one(&mut lab, t, 0, servers).1 + 10;
+    for _ in 0..3 {
+        let n = SNAPSHOT_INTERVAL / 2 + rng.below(SNAPSHOT_INTERVAL);
+        for k in 0..n {
+            lab.start(t + 3 * k, (k % 6) as usize, (k % 3) as usize);
+        }
+        let (before, done) = one(&mut lab, t + 40, 0, servers);
+        t = done + 10;
+        let index0 = lab.run(t).index_of(before).expect("applied");
+        for i in 0..servers {
+            lab.crash(t, i);
+            lab.restart(t + 10, i);
+        }
+        let (after, done) = one(&mut lab, t + 20, 0, servers);
+        t = done + 10;
+        let index1 = lab.run(t).index_of(after).expect("applied");
+        assert!(
+            index1 > index0,
+            "seed {seed}: #{index1} after a restart, before #{index0}"
+        );
+    }
+}
+
+#[test]
+fn test_snapshot_all_crash_3d() {
+    for seed in seeds() {
+        snapshot_all_crash(seed);
+    }
+}
+
+/// The lab's TestSnapshotInit3D: a snapshot must be read back on restart
+/// (a server that applied from index 1 over a compacted log would diverge).
+fn snapshot_init(seed: u64) {
+    let servers = 3;
+    let mut lab = Lab::new(servers, seed).with_snapshots(SNAPSHOT_INTERVAL);
+    let mut t = ELECT_WITHIN;
+    lab.run(t);
+    t = one(&mut lab, t, 0, servers).1 + 10;
+    for k in 0..=SNAPSHOT_INTERVAL {
+        lab.start(t + 3 * k, (k % 6) as usize, 0);
+    }
+    t = one(&mut lab, t + 40, 0, servers).1 + 10;
+    for round in 0..2 {
+        for i in 0..servers {
+            lab.crash(t, i);
+            lab.restart(t + 10, i);
+        }
+        t = one(&mut lab, t + 20, round % servers, servers).1 + 10;
+    }
+    lab.run_judged(t, true);
+}
+
+#[test]
+fn test_snapshot_init_3d() {
+    for seed in seeds() {
+        snapshot_init(seed);
+    }
+}
+
 /// Every test above on 1,000 seeds (`cargo test --release --test
 /// raft_6_5840 -- --ignored`, with `LAB_SEEDS=1000`).
 #[test]
@@ -744,6 +1027,20 @@ fn sweep_1000_seeds() {
         backup(seed);
         count(seed);
         persist1(seed);
+        persist2(seed);
+        persist3(seed);
         figure_8_random(seed, false);
+        snap_common(seed, false, true, false);
+        snap_common(seed, true, true, false);
+        snap_common(seed, false, true, true);
+        snapshot_all_crash(seed);
+        snapshot_init(seed);
+        if seed < 300 {
+            many_elections(seed);
+            figure_8_random(seed, true);
+            unreliable_agree(seed);
+            snap_common(seed, true, false, false);
+            snap_common(seed, true, false, true);
+        }
     }
 }

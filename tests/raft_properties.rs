@@ -61,6 +61,48 @@ fn fast_backup_off_violates_nothing_on_500_seeds() {
     );
 }
 
+/// Log compaction under the same faults: snapshots every 2 and every 5
+/// applied entries (crashes restart from a snapshot; partitioned followers
+/// catch up by InstallSnapshot).
+#[test]
+fn snapshots_and_read_index_violate_nothing_on_500_seeds() {
+    for params in [
+        serde_json::json!({"snapshot_interval": 2}),
+        serde_json::json!({"snapshot_interval": 5, "prevote": true, "check_quorum": true, "batch": 2}),
+        serde_json::json!({"read_index": true}),
+        serde_json::json!({"read_index": true, "snapshot_interval": 3}),
+    ] {
+        let (runs, undecided) = sweep(params.clone(), 0..SEEDS);
+        eprintln!("raft {params}: {runs} seeds, {undecided} undecided checks");
+    }
+    // The sweep does exercise InstallSnapshot, not only local compaction.
+    let mut target = Target::new("raft", None, None, FaultSet::all()).unwrap();
+    target.params = serde_json::json!({"snapshot_interval": 2})
+        .as_object()
+        .unwrap()
+        .clone();
+    let installs: usize = (0..100)
+        .map(|seed| {
+            let mut scenario = Scenario::from_spec(generate(&target, seed).spec, "sweep").unwrap();
+            // Only the facts are read here (the sweep above judged the runs):
+            // one cheap check keeps them.
+            scenario
+                .checks
+                .retain(|&c| c == parliament::check::CheckKind::LogSafety);
+            let (report, _) =
+                parliament::run::run(&scenario, parliament::trace::TraceOutput::new()).unwrap();
+            report
+                .record
+                .facts
+                .iter()
+                .filter(|f| matches!(f.fact, parliament::fact::Fact::SnapshotInstalled { .. }))
+                .count()
+        })
+        .sum();
+    eprintln!("raft snapshot_interval 2: {installs} snapshots installed in 100 seeds");
+    assert!(installs > 0);
+}
+
 /// 10,000 seeds of each configuration (`-- --ignored`).
 #[test]
 #[ignore]
@@ -68,6 +110,7 @@ fn sweep_10000_seeds() {
     for params in [
         serde_json::json!({}),
         serde_json::json!({"prevote": true, "check_quorum": true}),
+        serde_json::json!({"snapshot_interval": 3}),
     ] {
         let (runs, undecided) = sweep(params.clone(), 0..10_000);
         eprintln!("raft {params}: {runs} seeds, {undecided} undecided checks");

@@ -16,8 +16,11 @@
 //! replica appended but never committed are not observations, so a suffix that
 //! was truncated before it committed is, rightly, never judged.
 //!
-//! A replica that installs a snapshot jumps ahead without applying the entries
-//! in between; until snapshots exist, such a jump is reported as a hole.
+//! A replica that installs a snapshot ([`Observed::Installed`]) jumps ahead
+//! without applying the entries in between: its applied sequence continues
+//! after the snapshot's last index. A snapshot holds only committed state, so
+//! one covering an index that no replica had committed or applied by then is
+//! reported; any other jump is a hole.
 
 use super::{CheckKind, CheckReport};
 use crate::ids::NodeId;
@@ -33,6 +36,9 @@ pub enum Observed {
     Committed,
     /// It applied the index to its state machine.
     Applied,
+    /// It installed a snapshot of the state machine up to the index (its
+    /// `command` is not compared: a snapshot carries state, not the entry).
+    Installed,
 }
 
 impl Observed {
@@ -40,6 +46,7 @@ impl Observed {
         match self {
             Observed::Committed => "committed",
             Observed::Applied => "applied",
+            Observed::Installed => "installed a snapshot up to",
         }
     }
 }
@@ -81,7 +88,10 @@ pub fn log_safety<C: PartialEq + fmt::Display>(
     // Committed agreement: one command per index, whoever said it, whenever.
     let mut first_at: BTreeMap<LogIndex, &LogObservation<C>> = BTreeMap::new();
     let mut conflicting: BTreeSet<LogIndex> = BTreeSet::new();
-    for o in observations {
+    for o in observations
+        .iter()
+        .filter(|o| o.what != Observed::Installed)
+    {
         let first = *first_at.entry(o.index).or_insert(o);
         // `insert` is true the first time an index conflicts: one line per index.
         if first.command != o.command
@@ -108,8 +118,34 @@ pub fn log_safety<C: PartialEq + fmt::Display>(
     let mut common: BTreeMap<LogIndex, &LogObservation<C>> = BTreeMap::new();
     let mut next_to_apply: BTreeMap<NodeId, LogIndex> = BTreeMap::new();
     let mut diverged: BTreeSet<NodeId> = BTreeSet::new();
-    for o in observations.iter().filter(|o| o.what == Observed::Applied) {
+    let mut known: BTreeSet<LogIndex> = BTreeSet::new();
+    for o in observations {
+        if o.what != Observed::Installed {
+            known.insert(o.index);
+        }
+        if o.what == Observed::Committed {
+            continue;
+        }
         if diverged.contains(&o.node) {
+            continue;
+        }
+        if o.what == Observed::Installed {
+            // The state up to o.index replaces what was applied; the sequence
+            // continues after it.
+            if !known.contains(&o.index) {
+                diverged.insert(o.node);
+                evidence.push(format!(
+                    "{} installed a snapshot up to {} (epoch {}) at t={}, but no replica had \
+                     committed {} by then",
+                    name(o.node),
+                    o.index,
+                    o.epoch,
+                    o.at,
+                    o.index
+                ));
+                continue;
+            }
+            next_to_apply.insert(o.node, o.index.next());
             continue;
         }
         let next = next_to_apply
@@ -174,7 +210,7 @@ mod tests {
         }
     }
 
-    use Observed::{Applied, Committed};
+    use Observed::{Applied, Committed, Installed};
 
     #[test]
     fn agreeing_replicas_pass() {
@@ -291,6 +327,75 @@ mod tests {
                 .count(),
             2
         );
+    }
+
+    #[test]
+    fn a_snapshot_install_continues_the_applied_sequence_after_it() {
+        let base = vec![
+            seen(1, 0, Applied, 1, 1, "a"),
+            seen(2, 0, Applied, 2, 1, "b"),
+            seen(3, 0, Applied, 3, 2, "c"),
+            seen(4, 1, Applied, 1, 1, "a"),
+            // n2 was away; the leader's snapshot replaces #1-3.
+            seen(9, 1, Installed, 3, 2, "snapshot"),
+            seen(10, 0, Applied, 4, 2, "d"),
+        ];
+        let mut fine = base.clone();
+        fine.push(seen(11, 1, Applied, 4, 2, "d"));
+        // A restart from the snapshot applies #4 again: fine too.
+        fine.push(seen(20, 1, Applied, 4, 2, "d"));
+        let result = log_safety(&fine, &name);
+        assert_eq!(result.verdict, Verdict::Holds, "{:?}", result.evidence);
+
+        // After the snapshot, another command at #4 is still a divergence...
+        let mut diverging = base.clone();
+        diverging.push(seen(11, 1, Applied, 4, 3, "X"));
+        let result = log_safety(&diverging, &name);
+        assert_eq!(result.verdict, Verdict::Violated);
+        assert!(
+            result
+                .evidence
+                .iter()
+                .any(|line| line.contains("n2's applied sequence diverges at #4")),
+            "{:?}",
+            result.evidence
+        );
+        // ...and skipping #4 is still a hole.
+        let mut hole = base;
+        hole.push(seen(11, 1, Applied, 5, 2, "e"));
+        let result = log_safety(&hole, &name);
+        assert_eq!(result.verdict, Verdict::Violated);
+        assert!(
+            result.evidence[0].contains("n2's applied sequence has a hole"),
+            "{:?}",
+            result.evidence
+        );
+    }
+
+    #[test]
+    fn a_snapshot_of_an_uncommitted_index_is_caught() {
+        let obs = vec![
+            seen(1, 0, Applied, 1, 1, "a"),
+            seen(2, 1, Installed, 2, 1, "snapshot"),
+        ];
+        let result = log_safety(&obs, &name);
+        assert_eq!(result.verdict, Verdict::Violated);
+        assert_eq!(
+            result.evidence,
+            vec![
+                "n2 installed a snapshot up to #2 (epoch 1) at t=2, but no replica had \
+                 committed #2 by then"
+                    .to_string()
+            ]
+        );
+        // Without a snapshot, jumping there is a hole.
+        let jump = vec![
+            seen(1, 0, Applied, 1, 1, "a"),
+            seen(2, 0, Applied, 2, 1, "b"),
+            seen(3, 1, Applied, 2, 1, "b"),
+        ];
+        let result = log_safety(&jump, &name);
+        assert_eq!(result.verdict, Verdict::Violated);
     }
 
     #[test]

@@ -331,4 +331,56 @@ mod tests {
             report.evidence
         );
     }
+
+    /// A snapshot install replaces the log up to its index: with the entry
+    /// there held (Figure 13 rule 6) the suffix stays and a leader holding a
+    /// committed entry in it is complete; without (rule 7) the suffix is gone,
+    /// and a leader that lost a committed entry with it is reported.
+    #[test]
+    fn a_snapshot_install_keeps_or_discards_the_suffix_as_figure_13_says() {
+        let base = vec![
+            leading(1, 0, 2),
+            appended(1, 0, 1, 0, &[1, 2, 2]),
+            appended(2, 1, 1, 0, &[1, 2, 2]),
+            applied(3, 0, 3, 2),
+        ];
+        let mut keeps = base.clone();
+        keeps.push(at(5, 1, Fact::SnapshotInstalled { index: 2, epoch: 2 }));
+        keeps.push(leading(6, 1, 3));
+        let report = leader_completeness(&keeps, &name);
+        assert_eq!(report.verdict, CheckVerdict::Holds, "{:?}", report.evidence);
+        assert_eq!(
+            log_matching(&keeps, &name).verdict,
+            CheckVerdict::Holds,
+            "an install states no entries"
+        );
+
+        let mut discards = base;
+        discards.push(at(5, 1, Fact::SnapshotInstalled { index: 2, epoch: 1 }));
+        discards.push(leading(6, 1, 3));
+        let report = leader_completeness(&discards, &name);
+        assert_eq!(report.verdict, CheckVerdict::Violated);
+        assert!(
+            report.evidence[0].contains("S2 began leading term 3")
+                && report.evidence[0].contains("ends at #2"),
+            "{:?}",
+            report.evidence
+        );
+    }
+
+    /// After an install, entries appended after the snapshot's last index
+    /// follow its term; one that follows another term where a log holds the
+    /// same entry is still a log-matching violation.
+    #[test]
+    fn log_matching_after_a_snapshot_still_catches_a_mismatch() {
+        let facts = vec![
+            appended(1, 0, 1, 0, &[1, 1, 2, 2]),
+            at(4, 1, Fact::SnapshotInstalled { index: 2, epoch: 1 }),
+            appended(5, 1, 3, 1, &[2, 2]),
+        ];
+        assert_eq!(log_matching(&facts, &name).verdict, CheckVerdict::Holds);
+        let mut bad = facts;
+        bad.push(appended(9, 2, 3, 3, &[2]));
+        assert_eq!(log_matching(&bad, &name).verdict, CheckVerdict::Violated);
+    }
 }

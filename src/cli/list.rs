@@ -68,6 +68,12 @@ pub fn protocols_command(_args: &ProtocolsArgs) -> i32 {
         }
         let checks: Vec<&str> = info.checks.iter().map(|c| c.name()).collect();
         crate::outln!("    checks: {}", checks.join(", "));
+        if !info.options.is_empty() {
+            crate::outln!("    options (params):");
+            for option in info.options {
+                crate::outln!("      {:<20} {}", option.name, option.about);
+            }
+        }
     }
     0
 }

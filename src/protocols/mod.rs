@@ -311,6 +311,8 @@ pub struct ProtocolInfo {
     pub message_meanings: Vec<(&'static str, Meaning)>,
     /// `params` a fuzz sweep may vary.
     pub param_ranges: &'static [crate::protocol::ParamRange],
+    /// `params` options, as `parliament protocols` lists them.
+    pub options: &'static [crate::protocol::OptionRow],
 }
 
 impl ProtocolInfo {
@@ -337,6 +339,7 @@ impl ProtocolInfo {
                 .map(|r| (r.name, P::Msg::meaning(r.value)))
                 .collect(),
             param_ranges: P::PARAM_RANGES,
+            options: P::OPTIONS,
         }
     }
 

@@ -25,7 +25,10 @@
 //!   it appends a no-op so that earlier entries commit with it.
 //! - **Reads** go through the log: a read is an entry like a write and is
 //!   answered when it applies, so a deposed leader cannot answer one (it cannot
-//!   commit). `stale-read` is the bug of answering from the local store.
+//!   commit). With `params.read_index` (thesis §6.4) a leader instead records
+//!   its commit index, confirms it still leads with a round of read
+//!   heartbeats, waits to apply that far and answers from its store.
+//!   `stale-read` is the bug of answering from the local store at once.
 //! - **PreVote** (`params.prevote`, thesis §9.6): a node first asks whether it
 //!   could win, without raising its term; servers that heard from a leader
 //!   within the minimum election timeout say no. A partitioned node's term so
@@ -33,6 +36,11 @@
 //! - **CheckQuorum** (`params.check_quorum`): a leader that has not heard from
 //!   a majority within an election timeout steps down; and a server that hears
 //!   from a leader ignores RequestVote for a minimum election timeout after.
+//! - **Log compaction** (`params.snapshot_interval`, §7, Figures 12–13): every
+//!   N applied entries a server writes a [`Snapshot`] of its store and client
+//!   sessions to disk and drops its log up to there; it restarts from the
+//!   snapshot and the log after it. A leader whose log no longer holds the
+//!   entries a follower needs sends InstallSnapshot instead.
 //!
 //! A leader that steps down does not answer its waiting clients: their entries
 //! may still commit under the next leader, so "failed" could be a lie. They
@@ -45,12 +53,12 @@ use crate::ids::{ClientId, NodeId, RequestId};
 use crate::named::{NameRow, Named};
 use crate::op::{ClientRequest, Op, Reply};
 use crate::protocol::{
-    Ctx, DurableState, FieldValue, LogEntryView, Meaning, Message, NodeView, OutcomeWord,
-    ParamRange, Protocol, RoleRow, Serves, Setup,
+    Ctx, DurableState, FieldValue, LogEntryView, Meaning, Message, NodeView, OptionRow,
+    OutcomeWord, ParamRange, Protocol, RoleRow, Serves, Setup,
 };
 use crate::replication::{
     Applied, Applier, ClientCommand, Command, Entry, Epoch, Log, LogIndex, LogWrite, Quorum,
-    SessionOutcome, VoteResult, Waiters,
+    SessionOutcome, Snapshot, VoteResult, Waiters,
 };
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
@@ -137,7 +145,17 @@ pub struct Params {
     /// `election_timeout` for those nodes (a story can say who times out first).
     #[serde(default)]
     pub election_timeouts: BTreeMap<String, [u64; 2]>,
+    /// Log compaction: a server snapshots its state machine every this many
+    /// applied entries and drops its log up to there (0, the default: never).
+    #[serde(default)]
+    pub snapshot_interval: u64,
+    /// Reads by ReadIndex (thesis §6.4) instead of through the log.
+    #[serde(default)]
+    pub read_index: bool,
 }
+
+/// The largest `snapshot_interval` accepted.
+pub const MAX_SNAPSHOT_INTERVAL: u64 = 1_000_000;
 
 fn default_heartbeat() -> u64 {
     20
@@ -168,6 +186,9 @@ pub struct Config {
     pub check_quorum: bool,
     pub fast_backup: bool,
     pub batch: usize,
+    /// Snapshot every this many applied entries (0: never).
+    pub snapshot_interval: u64,
+    pub read_index: bool,
     pub quorum: Quorum,
 }
 
@@ -205,10 +226,27 @@ pub enum Msg {
         commit: LogIndex,
     },
     /// `Ok(matched)`: the follower's log matches the leader's up to `matched`.
-    /// `Err(refusal)`: it does not hold `prev`.
+    /// `Err(refusal)`: it does not hold `prev`. Also the answer to
+    /// InstallSnapshot (matched: the snapshot's last index).
     AppendReply {
         term: Epoch,
         result: Result<LogIndex, Refusal>,
+    },
+    /// Figure 13: the leader's snapshot (last included index and term, and
+    /// the state), sent whole in one message (no offset/done chunks).
+    InstallSnapshot {
+        term: Epoch,
+        snapshot: Snapshot,
+    },
+    /// ReadIndex (thesis §6.4): a heartbeat of round `round`, sent after a
+    /// read arrived; a follower's answer confirms the sender still leads.
+    ReadHeartbeat {
+        term: Epoch,
+        round: u64,
+    },
+    ReadHeartbeatReply {
+        term: Epoch,
+        round: u64,
     },
 }
 
@@ -233,6 +271,9 @@ pub enum MsgKind {
     AppendEntries,
     Heartbeat,
     AppendReply,
+    InstallSnapshot,
+    ReadHeartbeat,
+    ReadHeartbeatReply,
 }
 
 impl Named for MsgKind {
@@ -276,6 +317,21 @@ impl Named for MsgKind {
             name: "append_reply",
             about: "a follower's match index, or where its log conflicts",
         },
+        NameRow {
+            value: MsgKind::InstallSnapshot,
+            name: "install_snapshot",
+            about: "the leader's snapshot, for a follower behind its first log index",
+        },
+        NameRow {
+            value: MsgKind::ReadHeartbeat,
+            name: "read_heartbeat",
+            about: "ReadIndex: does the leader still lead, after a read arrived?",
+        },
+        NameRow {
+            value: MsgKind::ReadHeartbeatReply,
+            name: "read_heartbeat_reply",
+            about: "a follower still follows the leader of that term",
+        },
     ];
 }
 
@@ -290,6 +346,9 @@ impl Message for Msg {
             Msg::AppendEntries { entries, .. } if entries.is_empty() => MsgKind::Heartbeat,
             Msg::AppendEntries { .. } => MsgKind::AppendEntries,
             Msg::AppendReply { .. } => MsgKind::AppendReply,
+            Msg::InstallSnapshot { .. } => MsgKind::InstallSnapshot,
+            Msg::ReadHeartbeat { .. } => MsgKind::ReadHeartbeat,
+            Msg::ReadHeartbeatReply { .. } => MsgKind::ReadHeartbeatReply,
         }
     }
 
@@ -332,6 +391,23 @@ impl Message for Msg {
                 en: "{receiver} hears from {sender} (term {term}) whether its log now matches: {result}",
                 zh: "{receiver} 收到 {sender}（任期 {term}）的回复，说明日志是否已匹配：{result}",
             },
+            MsgKind::InstallSnapshot => Meaning {
+                en: "{receiver} receives the snapshot of {sender}, leader of term {term}: its \
+                     state machine after applying the log up to the snapshot's last entry, which \
+                     replaces the follower's log up to there",
+                zh: "{receiver} 收到任期 {term} 的领导者 {sender} 的快照：应用日志到快照最后一条后的状态机，\
+                     它取代跟随者到该处为止的日志",
+            },
+            MsgKind::ReadHeartbeat => Meaning {
+                en: "{receiver} hears from {sender}, leader of term {term}, a heartbeat of read \
+                     round {round}: answering it confirms that {sender} still leads",
+                zh: "{receiver} 收到任期 {term} 的领导者 {sender} 第 {round} 轮读心跳：回答即确认 {sender} 仍是领导者",
+            },
+            MsgKind::ReadHeartbeatReply => Meaning {
+                en: "{receiver} hears that {sender} still follows it in term {term} (read round \
+                     {round})",
+                zh: "{receiver} 得知 {sender} 在任期 {term} 仍跟随它（读轮次 {round}）",
+            },
         }
     }
 }
@@ -344,7 +420,10 @@ impl Msg {
             | Msg::RequestVote { term, .. }
             | Msg::VoteReply { term, .. }
             | Msg::AppendEntries { term, .. }
-            | Msg::AppendReply { term, .. } => *term,
+            | Msg::AppendReply { term, .. }
+            | Msg::InstallSnapshot { term, .. }
+            | Msg::ReadHeartbeat { term, .. }
+            | Msg::ReadHeartbeatReply { term, .. } => *term,
         }
     }
 }
@@ -427,6 +506,17 @@ impl fmt::Display for Msg {
                     r.first_index.0.saturating_sub(1)
                 ),
             },
+            Msg::InstallSnapshot { term, snapshot } => write!(
+                f,
+                "install_snapshot(term {term}, up to #{} term {})",
+                snapshot.index.0, snapshot.epoch
+            ),
+            Msg::ReadHeartbeat { term, round } => {
+                write!(f, "read_heartbeat(term {term}, round {round})")
+            }
+            Msg::ReadHeartbeatReply { term, round } => {
+                write!(f, "read_heartbeat_reply(term {term}, round {round})")
+            }
         }
     }
 }
@@ -450,6 +540,9 @@ pub struct Disk {
     pub term: Epoch,
     pub voted_for: Option<NodeId>,
     pub log: Log<Command>,
+    /// The last snapshot (Figure 12): the log holds what follows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<Snapshot>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -460,6 +553,10 @@ pub enum DiskWrite {
     /// The vote in the current term.
     Vote(NodeId),
     Log(LogWrite<Command>),
+    /// A snapshot replaces the state machine and the log up to its index, in
+    /// one write (a crash keeps both or neither): Figure 13 rules 6–7 on the
+    /// log, the same as the node applied in memory.
+    Snapshot(Snapshot),
 }
 
 impl DurableState for Disk {
@@ -472,6 +569,10 @@ impl DurableState for Disk {
             }
             DiskWrite::Vote(node) => self.voted_for = Some(*node),
             DiskWrite::Log(w) => self.log.apply(w),
+            DiskWrite::Snapshot(snapshot) => {
+                let _ = self.log.install_snapshot(snapshot.index, snapshot.epoch);
+                self.snapshot = Some(snapshot.clone());
+            }
         }
     }
 }
@@ -494,6 +595,8 @@ pub struct Raft {
     /// When this node last heard from a leader of its term (PreVote and
     /// CheckQuorum's lease).
     last_heard_leader: Option<Time>,
+    /// The last snapshot taken or installed: what the log no longer holds.
+    snapshot: Option<Snapshot>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -518,6 +621,21 @@ struct Leading {
     waiters: Waiters,
     /// Followers heard from since the last CheckQuorum round.
     heard: BTreeSet<NodeId>,
+    /// ReadIndex: the last read round started, each follower's highest
+    /// round answered, and the reads waiting.
+    read_round: u64,
+    read_acks: BTreeMap<NodeId, u64>,
+    reads: Vec<PendingRead>,
+}
+
+/// A read served by ReadIndex, waiting for its round's quorum and for the
+/// state machine to reach its read index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PendingRead {
+    request: RequestId,
+    input: crate::history::Input,
+    read_index: LogIndex,
+    round: u64,
 }
 
 impl Protocol for Raft {
@@ -548,6 +666,47 @@ impl Protocol for Raft {
         name: "batch",
         values: &[1, 2, 64],
     }];
+    const OPTIONS: &'static [OptionRow] = &[
+        OptionRow {
+            name: "heartbeat",
+            about: "ticks between a leader's heartbeats (default 20)",
+        },
+        OptionRow {
+            name: "election_timeout",
+            about: "[lo, hi]: election timeouts are drawn from it (default [150, 300])",
+        },
+        OptionRow {
+            name: "election_timeouts",
+            about: "per node name, its own [lo, hi] (who times out first)",
+        },
+        OptionRow {
+            name: "prevote",
+            about: "true: ask first without raising the term (thesis §9.6; default false)",
+        },
+        OptionRow {
+            name: "check_quorum",
+            about: "true: a leader not hearing a majority for a timeout steps down (default false)",
+        },
+        OptionRow {
+            name: "fast_backup",
+            about: "false: back up one entry per refusal instead of one term (default true)",
+        },
+        OptionRow {
+            name: "batch",
+            about: "at most this many entries per AppendEntries (default 64)",
+        },
+        OptionRow {
+            name: "read_index",
+            about: "true: reads by ReadIndex (thesis §6.4) instead of through the log \
+                    (default false)",
+        },
+        OptionRow {
+            name: "snapshot_interval",
+            about: "snapshot store and sessions every N applied entries, drop the log up to \
+                    there, InstallSnapshot to followers behind (0 = off, the default; at most \
+                    1000000)",
+        },
+    ];
     type Msg = Msg;
     type Timer = Timer;
     type Durable = Disk;
@@ -591,6 +750,16 @@ impl Protocol for Raft {
         if p.batch == 0 {
             return Err(setup.error("params.batch", "batch must be > 0"));
         }
+        if p.snapshot_interval > MAX_SNAPSHOT_INTERVAL {
+            return Err(setup.error(
+                "params.snapshot_interval",
+                format!(
+                    "expected 0 (no snapshots) to {MAX_SNAPSHOT_INTERVAL} applied entries \
+                     between snapshots, found {}",
+                    p.snapshot_interval
+                ),
+            ));
+        }
         Ok(Config {
             variant: setup.variant,
             heartbeat: p.heartbeat,
@@ -600,6 +769,8 @@ impl Protocol for Raft {
             check_quorum: p.check_quorum,
             fast_backup: p.fast_backup,
             batch: usize::try_from(p.batch).unwrap_or(usize::MAX),
+            snapshot_interval: p.snapshot_interval,
+            read_index: p.read_index,
             quorum: Quorum::of_cluster(n),
         })
     }
@@ -630,6 +801,7 @@ impl Protocol for Raft {
             term: Epoch(preload.term),
             voted_for: None,
             log: Log::new(),
+            snapshot: None,
         };
         let mut last = 0;
         for (i, &term) in preload.log.iter().enumerate() {
@@ -660,17 +832,23 @@ impl Protocol for Raft {
 
     fn on_recover(config: &Config, me: NodeId, disk: &Disk, ctx: &mut Ctx<Self>) -> Self {
         // Figure 2: currentTerm, votedFor and log[] come back from the disk;
-        // commitIndex and lastApplied start at 0 and are learned again.
+        // commitIndex and lastApplied start at 0 and are learned again —
+        // or, with a snapshot (§7), at its last index, with its state machine.
+        let (applier, commit) = match &disk.snapshot {
+            Some(snapshot) => (snapshot.restore(), snapshot.index),
+            None => (Applier::new(), LogIndex::ZERO),
+        };
         let node = Raft {
             me,
             config: config.clone(),
             term: disk.term,
             voted_for: disk.voted_for,
             log: disk.log.clone(),
-            commit: LogIndex::ZERO,
-            applier: Applier::new(),
+            commit,
+            applier,
             role: RoleState::Follower { leader: None },
             last_heard_leader: None,
+            snapshot: disk.snapshot.clone(),
         };
         if node.log.last_index() >= node.log.first_index() {
             node.note_log_from(ctx, node.log.first_index());
@@ -706,6 +884,15 @@ impl Protocol for Raft {
             });
             let output = self.applier.store().read(&input);
             ctx.reply(request.id, Reply::Ok(output));
+            return;
+        }
+        // ReadIndex (thesis §6.4), once this leader has committed an entry of
+        // its term (its no-op; before that, the read goes through the log).
+        if input.action.is_read()
+            && self.config.read_index
+            && self.log.epoch_at(self.commit) == Some(self.term)
+        {
+            self.start_read_index(ctx, request.id, input);
             return;
         }
         // Seed 002 §7: a retry of an applied request is answered from the
@@ -767,7 +954,9 @@ impl Protocol for Raft {
         };
         if moves_term && term > self.term {
             let leader = match &msg {
-                Msg::AppendEntries { .. } => Some(from),
+                Msg::AppendEntries { .. }
+                | Msg::InstallSnapshot { .. }
+                | Msg::ReadHeartbeat { .. } => Some(from),
                 _ => None,
             };
             self.become_follower(ctx, term, leader);
@@ -793,6 +982,13 @@ impl Protocol for Raft {
                 commit,
             } => self.on_append_entries(ctx, from, term, prev, prev_term, entries, commit),
             Msg::AppendReply { term, result } => self.on_append_reply(ctx, from, term, result),
+            Msg::InstallSnapshot { term, snapshot } => {
+                self.on_install_snapshot(ctx, from, term, snapshot)
+            }
+            Msg::ReadHeartbeat { term, round } => self.on_read_heartbeat(ctx, from, term, round),
+            Msg::ReadHeartbeatReply { term, round } => {
+                self.on_read_heartbeat_reply(ctx, from, term, round)
+            }
         }
     }
 
@@ -862,6 +1058,10 @@ impl Protocol for Raft {
             },
         );
         view.field("applied", FieldValue::Number(self.applier.applied().0));
+        let (base, _) = self.log.snapshot_base();
+        if base > LogIndex::ZERO {
+            view.field("snapshot", FieldValue::Number(base.0));
+        }
         if let RoleState::Leader(leading) = &self.role {
             let per_node = |m: &std::collections::BTreeMap<NodeId, LogIndex>| {
                 FieldValue::PerNode(m.iter().map(|(n, i)| (*n, i.0)).collect())
@@ -1135,6 +1335,9 @@ impl Raft {
             probing: BTreeMap::new(),
             waiters: Waiters::new(),
             heard: BTreeSet::new(),
+            read_round: 0,
+            read_acks: BTreeMap::new(),
+            reads: Vec::new(),
         }));
         // The initial heartbeats claim the term at once; they also learn who
         // already matches the leader's log up to its end.
@@ -1197,12 +1400,19 @@ impl Raft {
         for (&follower, &from) in &leading.probing {
             leading.next.insert(follower, from);
         }
-        let beats: Vec<(NodeId, LogIndex)> = leading
+        // Figure 13: a follower whose next entry is compacted away gets the
+        // snapshot again (the last one may have been lost) instead.
+        let first = self.log.first_index();
+        let (behind, beats): (Vec<_>, Vec<_>) = leading
             .next
             .iter()
-            .map(|(&n, &next)| (n, next.max(self.log.first_index()).prev()))
-            .collect();
-        for (follower, prev) in beats {
+            .map(|(&n, &next)| (n, next))
+            .partition(|&(_, next)| next < first);
+        for (follower, _) in behind {
+            self.send_snapshot(ctx, follower);
+        }
+        for (follower, next) in beats {
+            let prev = next.prev();
             let prev_term = self.log.epoch_at(prev).unwrap_or_default();
             ctx.send(
                 follower,
@@ -1224,7 +1434,11 @@ impl Raft {
         let RoleState::Leader(leading) = &mut self.role else {
             return;
         };
-        let next = leading.next[&follower].max(self.log.first_index());
+        let next = leading.next[&follower];
+        if next < self.log.first_index() {
+            self.send_snapshot(ctx, follower);
+            return;
+        }
         let prev = next.prev();
         let prev_term = self.log.epoch_at(prev).unwrap_or_default();
         let entries: Vec<Entry<Command>> = self
@@ -1243,6 +1457,86 @@ impl Raft {
                 prev_term,
                 entries,
                 commit: self.commit,
+            },
+        );
+    }
+
+    /// Figure 13: "Invoked by leader to send chunks of a snapshot to a
+    /// follower" — here the whole snapshot in one message, to a follower whose
+    /// nextIndex the leader's log no longer holds. Sending moves nextIndex
+    /// past the snapshot (a refusal of what follows moves it back).
+    fn send_snapshot(&mut self, ctx: &mut Ctx<Self>, follower: NodeId) {
+        let RoleState::Leader(leading) = &mut self.role else {
+            return;
+        };
+        let Some(snapshot) = &self.snapshot else {
+            return;
+        };
+        // Like a probe: the next heartbeat asks about the snapshot's last
+        // entry, and a refusal (the snapshot was lost) brings it again.
+        leading.next.insert(follower, snapshot.index.next());
+        leading.probing.insert(follower, snapshot.index.next());
+        ctx.send(
+            follower,
+            Msg::InstallSnapshot {
+                term: self.term,
+                snapshot: snapshot.clone(),
+            },
+        );
+    }
+
+    /// InstallSnapshot RPC, receiver implementation (Figure 13).
+    fn on_install_snapshot(
+        &mut self,
+        ctx: &mut Ctx<Self>,
+        from: NodeId,
+        term: Epoch,
+        snapshot: Snapshot,
+    ) {
+        // 1. Reply immediately if term < currentTerm.
+        if term < self.term {
+            let result = Err(self.refusal(snapshot.index));
+            ctx.send(
+                from,
+                Msg::AppendReply {
+                    term: self.term,
+                    result,
+                },
+            );
+            return;
+        }
+        // From the current leader: as for AppendEntries, follow it and reset
+        // the election timer.
+        self.become_follower(ctx, term, Some(from));
+        self.last_heard_leader = Some(ctx.now());
+        self.reset_election_timer(ctx);
+        // 2.–5. (create a file at offset, write chunks, wait for done) do not
+        // apply: the snapshot comes whole. A snapshot this server's commit
+        // index already covers tells it nothing new (a duplicate, or a
+        // delayed one): its log matches the leader's up to there.
+        let (index, epoch) = (snapshot.index, snapshot.epoch);
+        if index > self.commit {
+            // 6. If existing log entry has same index and term as snapshot's
+            // last included entry, retain log entries following it; 7.
+            // otherwise discard the entire log (Log::install_snapshot).
+            let _ = self.log.install_snapshot(index, epoch);
+            // 8. Reset state machine using snapshot contents. The log writes
+            // and the state go to disk in one write.
+            self.applier = snapshot.restore();
+            self.commit = index;
+            ctx.persist(DiskWrite::Snapshot(snapshot.clone()));
+            self.snapshot = Some(snapshot);
+            ctx.note(Fact::SnapshotInstalled {
+                index: index.0,
+                epoch: epoch.0,
+            });
+        }
+        ctx.flush();
+        ctx.send(
+            from,
+            Msg::AppendReply {
+                term: self.term,
+                result: Ok(index),
             },
         );
     }
@@ -1286,10 +1580,28 @@ impl Raft {
         from: NodeId,
         prev: LogIndex,
         prev_term: Epoch,
-        entries: Vec<Entry<Command>>,
+        mut entries: Vec<Entry<Command>>,
         commit: LogIndex,
     ) {
         let sent = entries.len() as u64;
+        let matched = prev.plus(sent);
+        // Entries inside this server's snapshot are committed, and the
+        // snapshot holds them (Figure 2 cannot compare them: their terms are
+        // gone). Only the entries after the snapshot's last one are taken,
+        // placed after it; an append that ends inside the snapshot matches.
+        let (base, _) = self.log.snapshot_base();
+        let (prev, prev_term) = if prev < base {
+            let inside = usize::try_from(base.0 - prev.0).unwrap_or(usize::MAX);
+            if entries.len() < inside {
+                self.acknowledge(ctx, from, Vec::new(), matched);
+                return;
+            }
+            let last_inside = entries[inside - 1].epoch;
+            entries.drain(..inside);
+            (base, last_inside)
+        } else {
+            (prev, prev_term)
+        };
         let last_before = self.log.last_index();
         let writes = if self.config.variant == Variant::KeepConflict {
             self.append_keeping_conflicts(prev, prev_term, entries)
@@ -1311,7 +1623,6 @@ impl Raft {
             );
             return;
         };
-        let matched = prev.plus(sent);
         let changed_from = writes
             .iter()
             .map(|w| match w {
@@ -1559,6 +1870,13 @@ impl Raft {
                 request: request.filter(|_| !is_read),
             });
         }
+        self.answer_applied(ctx, &applied);
+        self.serve_confirmed_reads(ctx);
+        self.compact_if_due(ctx);
+    }
+
+    /// The leader answers the clients waiting for what applied.
+    fn answer_applied(&mut self, ctx: &mut Ctx<Self>, applied: &[Applied]) {
         let RoleState::Leader(leading) = &mut self.role else {
             return;
         };
@@ -1578,7 +1896,7 @@ impl Raft {
                 _ => None,
             })
             .collect();
-        let replies = leading.waiters.release_applied(&applied);
+        let replies = leading.waiters.release_applied(applied);
         for (request, reply) in replies {
             if let Some(&(_, term)) = served.iter().find(|(r, _)| *r == request) {
                 ctx.note(Fact::Served {
@@ -1587,6 +1905,124 @@ impl Raft {
                 });
             }
             ctx.reply(request, reply);
+        }
+    }
+
+    /// Log compaction (§7): every `snapshot_interval` applied entries, the
+    /// state machine as of lastApplied (store and sessions) goes to disk as a
+    /// snapshot, which replaces the log up to that entry (Figure 12).
+    fn compact_if_due(&mut self, ctx: &mut Ctx<Self>) {
+        let (base, _) = self.log.snapshot_base();
+        if !Snapshot::due(self.config.snapshot_interval, self.applier.applied(), base) {
+            return;
+        }
+        let Some(snapshot) = Snapshot::take(&self.applier, &self.log) else {
+            return;
+        };
+        // The log holds the snapshot's last entry: Figure 13 rule 6 keeps
+        // what follows it.
+        let _ = self.log.install_snapshot(snapshot.index, snapshot.epoch);
+        ctx.persist(DiskWrite::Snapshot(snapshot.clone()));
+        self.snapshot = Some(snapshot);
+    }
+
+    // --- ReadIndex (thesis §6.4) -----------------------------------------------
+
+    /// "1. Save the current commit index in a local variable readIndex.
+    /// 2. Send a new round of heartbeats, and wait for their acknowledgments
+    /// from a majority of the cluster."
+    fn start_read_index(
+        &mut self,
+        ctx: &mut Ctx<Self>,
+        request: RequestId,
+        input: crate::history::Input,
+    ) {
+        let others = self.others();
+        let term = self.term;
+        let read_index = self.commit;
+        let RoleState::Leader(leading) = &mut self.role else {
+            return;
+        };
+        leading.read_round += 1;
+        let round = leading.read_round;
+        leading.reads.push(PendingRead {
+            request,
+            input,
+            read_index,
+            round,
+        });
+        ctx.send_all(&others, &Msg::ReadHeartbeat { term, round });
+        self.serve_confirmed_reads(ctx);
+    }
+
+    /// A follower answers a read heartbeat of its leader like a heartbeat:
+    /// it follows the sender and resets its election timer.
+    fn on_read_heartbeat(&mut self, ctx: &mut Ctx<Self>, from: NodeId, term: Epoch, round: u64) {
+        if term >= self.term {
+            self.become_follower(ctx, term, Some(from));
+            self.last_heard_leader = Some(ctx.now());
+            self.reset_election_timer(ctx);
+        }
+        ctx.send(
+            from,
+            Msg::ReadHeartbeatReply {
+                term: self.term,
+                round,
+            },
+        );
+    }
+
+    fn on_read_heartbeat_reply(
+        &mut self,
+        ctx: &mut Ctx<Self>,
+        from: NodeId,
+        term: Epoch,
+        round: u64,
+    ) {
+        if term != self.term {
+            return;
+        }
+        let RoleState::Leader(leading) = &mut self.role else {
+            return;
+        };
+        leading.heard.insert(from);
+        let acked = leading.read_acks.entry(from).or_default();
+        *acked = (*acked).max(round);
+        self.serve_confirmed_reads(ctx);
+    }
+
+    /// "3. Wait for its state machine to advance at least as far as the
+    /// readIndex. 4. Process the query against its state machine" — for each
+    /// read whose round a majority (this leader included) has answered.
+    fn serve_confirmed_reads(&mut self, ctx: &mut Ctx<Self>) {
+        let me = self.me;
+        let applied = self.applier.applied();
+        let RoleState::Leader(leading) = &mut self.role else {
+            return;
+        };
+        if leading.reads.is_empty() {
+            return;
+        }
+        let quorum = &self.config.quorum;
+        let acks = &leading.read_acks;
+        let confirmed = |round: u64| {
+            let mut votes: BTreeMap<NodeId, bool> =
+                acks.iter().map(|(&n, &r)| (n, r >= round)).collect();
+            votes.insert(me, true);
+            quorum.vote_result(&votes) == VoteResult::Won
+        };
+        let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) =
+            std::mem::take(&mut leading.reads)
+                .into_iter()
+                .partition(|r| applied >= r.read_index && confirmed(r.round));
+        leading.reads = waiting;
+        for read in ready {
+            ctx.note(Fact::Served {
+                request: read.request,
+                epoch: self.term.0,
+            });
+            let output = self.applier.store().read(&read.input);
+            ctx.reply(read.request, Reply::Ok(output));
         }
     }
 }

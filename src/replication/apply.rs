@@ -10,7 +10,7 @@
 //! answer the client waiting for it ([`Waiters`](super::Waiters)).
 //!
 //! The applier is volatile: after a crash a node rebuilds it by applying its
-//! log again from the start (or from a snapshot, once there are snapshots).
+//! log again from the start, or from its last [`Snapshot`](super::Snapshot).
 
 use crate::history::Input;
 use crate::ids::{ClientId, RequestId};
@@ -71,7 +71,7 @@ impl Applied {
 }
 
 /// The replicated state machine and how far the log has been applied to it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Applier {
     applied: LogIndex,
     store: Store,

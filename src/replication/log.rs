@@ -284,6 +284,37 @@ impl<C: Clone> Log<C> {
         Some(self.write(LogWrite::CompactTo { index, epoch }))
     }
 
+    /// The snapshot base: the index and epoch of the last entry compaction
+    /// dropped (`(ZERO, ZERO)` when nothing was). A snapshot of the state
+    /// machine at this index replaces the entries up to it.
+    pub fn snapshot_base(&self) -> (LogIndex, Epoch) {
+        (self.compacted, self.compacted_epoch)
+    }
+
+    /// Takes a snapshot that covers everything up to (`index`, `epoch`) and
+    /// was made by another replica (Raft's InstallSnapshot, Figure 13):
+    /// - rule 6: if this log holds an entry at `index` with `epoch`, the
+    ///   entries after it are kept (the log matches the snapshot up to there);
+    /// - rule 7: otherwise the whole log is discarded.
+    ///
+    /// Either way the log then continues right after `index`. Nothing is
+    /// written when the snapshot is not past the current base. Returns the
+    /// writes to persist, in order.
+    #[must_use = "persist the writes (ctx.persist), or the disk falls behind"]
+    pub fn install_snapshot(&mut self, index: LogIndex, epoch: Epoch) -> Vec<LogWrite<C>> {
+        if index <= self.compacted {
+            return Vec::new();
+        }
+        let mut writes = Vec::new();
+        if self.entry(index).map(|e| e.epoch) != Some(epoch)
+            && let Some(write) = self.truncate_from(self.first_index())
+        {
+            writes.push(write);
+        }
+        writes.push(self.write(LogWrite::CompactTo { index, epoch }));
+        writes
+    }
+
     /// Replays one durable write (recovery, or a protocol's `DurableState`).
     pub fn apply(&mut self, write: &LogWrite<C>) {
         match write {
@@ -532,6 +563,41 @@ mod tests {
         assert_eq!(log.first_index(), LogIndex(11));
         assert_eq!(log.last_index(), LogIndex(10));
         assert!(log.matches(LogIndex(10), Epoch(4)));
+    }
+
+    #[test]
+    fn a_snapshot_matching_a_held_entry_keeps_the_suffix() {
+        // Figure 13, rule 6: the log holds #2 of epoch 1, so #3-4 stay.
+        let log = replays_on_copy(log_of(&[1, 1, 2, 2]), |log| {
+            log.install_snapshot(LogIndex(2), Epoch(1))
+        });
+        assert_eq!(log.snapshot_base(), (LogIndex(2), Epoch(1)));
+        assert_eq!(log.first_index(), LogIndex(3));
+        assert_eq!(epochs(&log), vec![2, 2]);
+        assert_eq!(log.last_index(), LogIndex(4));
+    }
+
+    #[test]
+    fn a_snapshot_conflicting_with_the_log_discards_it() {
+        // Figure 13, rule 7: #2 is held with another epoch: everything goes,
+        // the suffix past the snapshot too.
+        let log = replays_on_copy(log_of(&[1, 2, 2, 2]), |log| {
+            log.install_snapshot(LogIndex(2), Epoch(3))
+        });
+        assert_eq!(log.snapshot_base(), (LogIndex(2), Epoch(3)));
+        assert_eq!(log.last_index(), LogIndex(2));
+        assert_eq!(log.last_epoch(), Epoch(3));
+        assert!(epochs(&log).is_empty());
+        // A log shorter than the snapshot is discarded too.
+        let log = replays_on_copy(log_of(&[1]), |log| {
+            log.install_snapshot(LogIndex(5), Epoch(2))
+        });
+        assert_eq!(log.snapshot_base(), (LogIndex(5), Epoch(2)));
+        assert_eq!(log.first_index(), LogIndex(6));
+        // A snapshot not past the base changes nothing.
+        let mut again = log.clone();
+        assert!(again.install_snapshot(LogIndex(4), Epoch(2)).is_empty());
+        assert_eq!(again, log);
     }
 
     #[test]

@@ -40,12 +40,14 @@ pub mod log;
 pub mod quorum;
 pub mod sessions;
 pub mod slots;
+pub mod snapshot;
 
 pub use apply::{Applied, Applier, ClientCommand, Command};
 pub use log::{Entry, Epoch, Log, LogIndex, LogWrite, Mismatch};
 pub use quorum::{Quorum, VoteResult};
 pub use sessions::{SessionOutcome, Sessions, Waiter, Waiters};
 pub use slots::{Accepted, SlotView, SlotWrite, Slots};
+pub use snapshot::Snapshot;
 
 #[cfg(test)]
 mod tests {
