@@ -554,7 +554,7 @@ fn parliament_protocols_lists_raft_options_each_of_which_a_scenario_accepts() {
         let value = match *name {
             "election_timeouts" => serde_json::json!({}),
             _ => params.get(*name).cloned().unwrap_or_else(|| match *name {
-                "prevote" | "check_quorum" | "fast_backup" => true.into(),
+                "prevote" | "check_quorum" | "fast_backup" | "read_index" => true.into(),
                 _ => 64.into(),
             }),
         };
