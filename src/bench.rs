@@ -565,7 +565,9 @@ pub mod costs {
         (samples, events)
     }
 
-    pub fn cases(runs: usize) -> Vec<BenchResult> {
+    /// The costs cases; `judge_events`: longer traces to judge besides
+    /// [`JUDGE_EVENTS`].
+    pub fn cases(runs: usize, judge_events: &[u64]) -> Vec<BenchResult> {
         let mut results = Vec::new();
         // Filters: the same run with 1 and with 10^5 filters.
         let plain = duel(&[], EVENTS);
@@ -603,8 +605,8 @@ pub mod costs {
         let _ = std::fs::remove_file(&path);
         results.extend([base, many, traced]);
         // Judging long traces: peak memory should not follow their length.
-        for events in JUDGE_EVENTS {
-            results.push(judge_case(*events, runs));
+        for &events in JUDGE_EVENTS.iter().chain(judge_events) {
+            results.push(judge_case(events, runs));
         }
         results
     }
