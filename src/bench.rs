@@ -552,12 +552,16 @@ pub mod costs {
             .collect()
     }
 
+    /// Runs `scenario` `runs` times, each with a fresh output from `out`
+    /// (made before the clock starts: creating a file, or truncating the
+    /// previous run's, is not the run's cost).
     fn timed(scenario: &Scenario, runs: usize, out: impl Fn() -> TraceOutput) -> (Vec<f64>, u64) {
         let mut samples = Vec::with_capacity(runs);
         let mut events = 0;
         for _ in 0..runs.max(1) {
+            let out = out();
             let start = Instant::now();
-            let (record, mut out) = crate::run::simulate(scenario, out());
+            let (record, mut out) = crate::run::simulate(scenario, out);
             out.finish().expect("trace written");
             samples.push(start.elapsed().as_secs_f64());
             events = record.stats.events;
@@ -592,6 +596,7 @@ pub mod costs {
             std::process::id()
         ));
         let (samples, events) = timed(&plain, runs, || {
+            let _ = std::fs::remove_file(&path);
             let f = std::fs::File::create(&path).expect("a temporary trace file");
             TraceOutput::new().to_writer(Box::new(BufWriter::with_capacity(1 << 16, f)))
         });
