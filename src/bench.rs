@@ -552,12 +552,16 @@ pub mod costs {
             .collect()
     }
 
+    /// Runs `scenario` `runs` times, each with a fresh output from `out`
+    /// (made before the clock starts: creating a file, or truncating the
+    /// previous run's, is not the run's cost).
     fn timed(scenario: &Scenario, runs: usize, out: impl Fn() -> TraceOutput) -> (Vec<f64>, u64) {
         let mut samples = Vec::with_capacity(runs);
         let mut events = 0;
         for _ in 0..runs.max(1) {
+            let out = out();
             let start = Instant::now();
-            let (record, mut out) = crate::run::simulate(scenario, out());
+            let (record, mut out) = crate::run::simulate(scenario, out);
             out.finish().expect("trace written");
             samples.push(start.elapsed().as_secs_f64());
             events = record.stats.events;
@@ -565,7 +569,9 @@ pub mod costs {
         (samples, events)
     }
 
-    pub fn cases(runs: usize) -> Vec<BenchResult> {
+    /// The costs cases; `judge_events`: longer traces to judge besides
+    /// [`JUDGE_EVENTS`].
+    pub fn cases(runs: usize, judge_events: &[u64]) -> Vec<BenchResult> {
         let mut results = Vec::new();
         // Filters: the same run with 1 and with 10^5 filters.
         let plain = duel(&[], EVENTS);
@@ -590,6 +596,7 @@ pub mod costs {
             std::process::id()
         ));
         let (samples, events) = timed(&plain, runs, || {
+            let _ = std::fs::remove_file(&path);
             let f = std::fs::File::create(&path).expect("a temporary trace file");
             TraceOutput::new().to_writer(Box::new(BufWriter::with_capacity(1 << 16, f)))
         });
@@ -603,8 +610,8 @@ pub mod costs {
         let _ = std::fs::remove_file(&path);
         results.extend([base, many, traced]);
         // Judging long traces: peak memory should not follow their length.
-        for events in JUDGE_EVENTS {
-            results.push(judge_case(*events, runs));
+        for &events in JUDGE_EVENTS.iter().chain(judge_events) {
+            results.push(judge_case(events, runs));
         }
         results
     }

@@ -7,6 +7,7 @@
 use crate::ballot::Ballot;
 use crate::bank::{Account, TxName};
 use crate::ids::{NodeId, RequestId};
+use crate::named::{NameRow, Named};
 use crate::replication::apply::Command;
 use crate::time::Time;
 use crate::value::Value;
@@ -98,27 +99,193 @@ pub enum Fact {
 
 impl Fact {
     pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Which kind of fact this is.
+    pub fn kind(&self) -> FactKind {
         match self {
-            Fact::Promised { .. } => "promised",
-            Fact::Accepted { .. } => "accepted",
-            Fact::Proposed { .. } => "proposed",
-            Fact::Learned { .. } => "learned",
-            Fact::Leading { .. } => "leading",
-            Fact::Stored { .. } => "stored",
-            Fact::Served { .. } => "served",
-            Fact::Committed { .. } => "committed",
-            Fact::Applied { .. } => "applied",
-            Fact::Appended { .. } => "appended",
-            Fact::SnapshotInstalled { .. } => "snapshot_installed",
-            Fact::Opened { .. } => "opened",
-            Fact::TxBegun { .. } => "tx_begun",
-            Fact::Voted { .. } => "voted",
-            Fact::Decided { .. } => "decided",
-            Fact::TxCommitted { .. } => "tx_committed",
-            Fact::TxAborted { .. } => "tx_aborted",
-            Fact::Blocked { .. } => "blocked",
-            Fact::Answered { .. } => "answered",
+            Fact::Promised { .. } => FactKind::Promised,
+            Fact::Accepted { .. } => FactKind::Accepted,
+            Fact::Proposed { .. } => FactKind::Proposed,
+            Fact::Learned { .. } => FactKind::Learned,
+            Fact::Leading { .. } => FactKind::Leading,
+            Fact::Stored { .. } => FactKind::Stored,
+            Fact::Served { .. } => FactKind::Served,
+            Fact::Committed { .. } => FactKind::Committed,
+            Fact::Applied { .. } => FactKind::Applied,
+            Fact::Appended { .. } => FactKind::Appended,
+            Fact::SnapshotInstalled { .. } => FactKind::SnapshotInstalled,
+            Fact::Opened { .. } => FactKind::Opened,
+            Fact::TxBegun { .. } => FactKind::TxBegun,
+            Fact::Voted { .. } => FactKind::Voted,
+            Fact::Decided { .. } => FactKind::Decided,
+            Fact::TxCommitted { .. } => FactKind::TxCommitted,
+            Fact::TxAborted { .. } => FactKind::TxAborted,
+            Fact::Blocked { .. } => FactKind::Blocked,
+            Fact::Answered { .. } => FactKind::Answered,
         }
+    }
+}
+
+/// The kinds of fact: what a check declares it reads, so that a run keeps
+/// only those (see [`FactKinds`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FactKind {
+    Promised,
+    Accepted,
+    Proposed,
+    Learned,
+    Leading,
+    Stored,
+    Served,
+    Committed,
+    Applied,
+    Appended,
+    SnapshotInstalled,
+    Opened,
+    TxBegun,
+    Voted,
+    Decided,
+    TxCommitted,
+    TxAborted,
+    Blocked,
+    Answered,
+}
+
+impl Named for FactKind {
+    const TABLE: &'static [NameRow<FactKind>] = &[
+        NameRow {
+            value: FactKind::Promised,
+            name: "promised",
+            about: "an acceptor promised a ballot",
+        },
+        NameRow {
+            value: FactKind::Accepted,
+            name: "accepted",
+            about: "an acceptor accepted a value in a ballot",
+        },
+        NameRow {
+            value: FactKind::Proposed,
+            name: "proposed",
+            about: "a proposer proposed a value (phase 2a)",
+        },
+        NameRow {
+            value: FactKind::Learned,
+            name: "learned",
+            about: "a node learned the chosen value",
+        },
+        NameRow {
+            value: FactKind::Leading,
+            name: "leading",
+            about: "a node started leading an epoch",
+        },
+        NameRow {
+            value: FactKind::Stored,
+            name: "stored",
+            about: "a node stored a client's update in an epoch",
+        },
+        NameRow {
+            value: FactKind::Served,
+            name: "served",
+            about: "a node served a client's read under an epoch",
+        },
+        NameRow {
+            value: FactKind::Committed,
+            name: "committed",
+            about: "a node learned a log index committed",
+        },
+        NameRow {
+            value: FactKind::Applied,
+            name: "applied",
+            about: "a node applied a log index to its store",
+        },
+        NameRow {
+            value: FactKind::Appended,
+            name: "appended",
+            about: "a node's log now holds entries of these epochs from an index on",
+        },
+        NameRow {
+            value: FactKind::SnapshotInstalled,
+            name: "snapshot_installed",
+            about: "a node installed a snapshot up to an index",
+        },
+        NameRow {
+            value: FactKind::Opened,
+            name: "opened",
+            about: "a participant opened an account",
+        },
+        NameRow {
+            value: FactKind::TxBegun,
+            name: "tx_begun",
+            about: "a coordinator began a transaction",
+        },
+        NameRow {
+            value: FactKind::Voted,
+            name: "voted",
+            about: "a participant voted on a transaction",
+        },
+        NameRow {
+            value: FactKind::Decided,
+            name: "decided",
+            about: "a transaction's outcome was decided",
+        },
+        NameRow {
+            value: FactKind::TxCommitted,
+            name: "tx_committed",
+            about: "a participant committed a transaction",
+        },
+        NameRow {
+            value: FactKind::TxAborted,
+            name: "tx_aborted",
+            about: "a participant rolled a transaction back",
+        },
+        NameRow {
+            value: FactKind::Blocked,
+            name: "blocked",
+            about: "a prepared participant is blocked waiting for the outcome",
+        },
+        NameRow {
+            value: FactKind::Answered,
+            name: "answered",
+            about: "the coordinator answered a transaction's client",
+        },
+    ];
+}
+
+/// A set of fact kinds: the facts a run keeps for its checks and outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FactKinds(u32);
+
+impl FactKinds {
+    /// No facts at all.
+    pub const NONE: FactKinds = FactKinds(0);
+
+    /// Every kind of fact.
+    pub fn all() -> FactKinds {
+        FactKinds::of(&FactKind::TABLE.iter().map(|r| r.value).collect::<Vec<_>>())
+    }
+
+    pub fn of(kinds: &[FactKind]) -> FactKinds {
+        FactKinds(kinds.iter().fold(0, |bits, &k| bits | FactKinds::bit(k)))
+    }
+
+    pub fn union(self, other: FactKinds) -> FactKinds {
+        FactKinds(self.0 | other.0)
+    }
+
+    pub fn contains(self, kind: FactKind) -> bool {
+        self.0 & FactKinds::bit(kind) != 0
+    }
+
+    /// The kind's bit: its place in the table, which is its discriminant (the
+    /// table test checks both), so no table is searched per fact.
+    fn bit(kind: FactKind) -> u32 {
+        1 << kind as u32
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
     }
 }
 
@@ -239,6 +406,26 @@ mod tests {
                 action: Action::Append(AppendOp::Append(value)),
             },
         })
+    }
+
+    #[test]
+    fn fact_kinds_name_the_facts_as_traces_do() {
+        crate::named::assert_table_sound::<FactKind>();
+        let fact = Fact::Leading { epoch: 3 };
+        let json = serde_json::to_value(&fact).unwrap();
+        assert_eq!(json["fact"], fact.kind().name());
+        let kept = FactKinds::of(&[FactKind::Leading, FactKind::Accepted]);
+        assert!(kept.contains(FactKind::Leading) && kept.contains(FactKind::Accepted));
+        assert!(!kept.contains(FactKind::Promised));
+        assert!(FactKinds::NONE.is_empty());
+        assert!(
+            FactKind::TABLE
+                .iter()
+                .all(|r| FactKinds::all().contains(r.value))
+        );
+        for row in FactKind::TABLE {
+            assert_eq!(row.value as usize, row.value.index());
+        }
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub fn read_trace(path: &Path) -> Result<ReadTrace, InputError> {
         .workload
         .as_ref()
         .map(|w| HistoryBuilder::new(w.model));
-    let keep_facts = scenario.keeps_facts();
+    let kept_facts = scenario.kept_facts();
     let mut ended = false;
     let mut expected_seq = 0u64;
     let mut last_t = Time::ZERO;
@@ -111,7 +111,7 @@ pub fn read_trace(path: &Path) -> Result<ReadTrace, InputError> {
             RecordedEvent::Timer { .. } => s.timers_fired += 1,
             RecordedEvent::Fact { node: name, fact } => {
                 let node = node(&name)?;
-                if keep_facts {
+                if kept_facts.contains(fact.kind()) {
                     record.facts.push(FactRecord {
                         t: rec.t,
                         node,

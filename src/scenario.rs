@@ -413,6 +413,9 @@ pub struct Scenario {
     /// Per node (by id): the durable state it boots from, validated by the
     /// protocol (`None`: an empty disk).
     pub durable: Vec<Option<serde_json::Value>>,
+    /// Facts a run keeps beyond those its checks and outcome read (none, but
+    /// for a caller that studies the facts themselves: a test of a story).
+    pub extra_facts: crate::fact::FactKinds,
 }
 // ---------------------------------------------------------------------------
 // Loading.
@@ -978,8 +981,16 @@ impl Scenario {
             checks,
             expect: spec.expect.clone(),
             durable,
+            extra_facts: crate::fact::FactKinds::NONE,
             spec,
         })
+    }
+
+    /// The same scenario, keeping every fact its run states (not only those
+    /// its checks read): for a caller that studies the facts themselves.
+    pub fn keeping_every_fact(mut self) -> Scenario {
+        self.extra_facts = crate::fact::FactKinds::all();
+        self
     }
 
     /// The same scenario run with another seed.
@@ -996,15 +1007,27 @@ impl Scenario {
         self.cluster.id(name)
     }
 
-    /// Whether a run must keep the protocol's facts: a check reads them, or
-    /// the outcome (what was chosen) is computed from them.
-    pub fn keeps_facts(&self) -> bool {
-        self.config.chosen_quorum().is_some()
-            || self.checks.iter().any(|c| c.reads_facts())
-            || self
-                .expect
-                .as_ref()
-                .is_some_and(|e| e.decision.is_some() || e.blocked.is_some())
+    /// The facts a run must keep: those its checks read, the acceptances the
+    /// outcome (what was chosen) is computed from, and the transactions'
+    /// story where `expect` names decisions or blocking. No other fact is
+    /// kept, so memory follows what the scenario asks, not the run's length.
+    pub fn kept_facts(&self) -> crate::fact::FactKinds {
+        use crate::fact::{FactKind, FactKinds};
+        let chosen = match self.config.chosen_quorum() {
+            Some(_) => FactKinds::of(&[FactKind::Accepted]),
+            None => FactKinds::NONE,
+        };
+        let outcome = match &self.expect {
+            Some(e) if e.decision.is_some() || e.blocked.is_some() => {
+                crate::check::commit::facts_read()
+            }
+            _ => FactKinds::NONE,
+        };
+        self.checks
+            .iter()
+            .fold(chosen.union(outcome).union(self.extra_facts), |kept, c| {
+                kept.union(c.reads())
+            })
     }
 
     /// The scenario's name, or its file when it has none.

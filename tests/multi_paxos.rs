@@ -25,7 +25,11 @@ fn run_story(name: &str, variant: Option<&str>) -> (Scenario, RunReport) {
     if let Some(v) = variant {
         spec["variant"] = v.into();
     }
-    let scenario = Scenario::parse(&spec.to_string(), name).unwrap();
+    // Every fact: the stories read leadership, commits and promises, not
+    // only what the checks read.
+    let scenario = Scenario::parse(&spec.to_string(), name)
+        .unwrap()
+        .keeping_every_fact();
     let (report, _) = run(&scenario, TraceOutput::new()).unwrap();
     (scenario, report)
 }

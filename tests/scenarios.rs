@@ -107,7 +107,10 @@ fn every_golden_trace_has_a_scenario() {
 // --- What each story must show, beyond its expect -------------------------
 
 fn facts_of(name: &str) -> (Scenario, parliament::judge::RunReport) {
-    let scenario = Scenario::load(&root().join(format!("scenarios/paxos/{name}.json"))).unwrap();
+    // Every fact: the stories read proposals, not only what the checks read.
+    let scenario = Scenario::load(&root().join(format!("scenarios/paxos/{name}.json")))
+        .unwrap()
+        .keeping_every_fact();
     let (report, _) = run(&scenario, TraceOutput::new()).unwrap();
     (scenario, report)
 }
@@ -247,4 +250,51 @@ fn judging_each_golden_trace_file_gives_the_live_verdicts() {
         assert_eq!(judged.chosen, live.chosen, "{what}");
         assert_eq!(judged.expect_met, Some(true), "{what}");
     }
+}
+
+/// A run keeps only the facts its checks and outcome read: for every shipped
+/// scenario and each of its checks alone, judging only the facts that check
+/// declares it reads gives what judging every fact gives (verdict, evidence,
+/// chosen values, expectation).
+#[test]
+fn each_check_reads_only_the_facts_it_declares() {
+    let mut dropped_somewhere = false;
+    for path in scenario_files("scenarios") {
+        let scenario = Scenario::load(&path).unwrap();
+        let (every, _) = run(&scenario.clone().keeping_every_fact(), TraceOutput::new()).unwrap();
+        let what = path.display().to_string();
+        for &check in &scenario.checks {
+            let mut alone = scenario.clone();
+            alone.checks = vec![check];
+            let kept = alone.kept_facts();
+            let mut record = every.record.clone();
+            record.facts.retain(|f| kept.contains(f.fact.kind()));
+            dropped_somewhere |= record.facts.len() < every.record.facts.len();
+            let judged = parliament::judge::judge(&alone, record, None);
+            let full = parliament::judge::judge(&alone, every.record.clone(), None);
+            let what = format!("{what}, {check:?}");
+            assert_eq!(judged.checks, full.checks, "{what}");
+            assert_eq!(judged.chosen, full.chosen, "{what}");
+            assert_eq!(judged.expect_met, full.expect_met, "{what}");
+            assert_eq!(judged.expect_failures, full.expect_failures, "{what}");
+        }
+        // The run itself keeps no more than that.
+        let (live, _) = run(&scenario, TraceOutput::new()).unwrap();
+        let kept = scenario.kept_facts();
+        let wanted: Vec<_> = every
+            .record
+            .facts
+            .iter()
+            .filter(|f| kept.contains(f.fact.kind()))
+            .collect();
+        assert_eq!(
+            live.record.facts.iter().collect::<Vec<_>>(),
+            wanted,
+            "{what}"
+        );
+    }
+    assert!(
+        dropped_somewhere,
+        "some check reads fewer facts than a run states"
+    );
 }

@@ -333,6 +333,50 @@ fn a_scenario_name_from_list_runs_its_file() {
 }
 
 #[test]
+fn list_shows_the_built_in_scenarios_from_any_directory() {
+    let dir = scratch("list-elsewhere");
+    let o = parliament().current_dir(&dir).arg("list").output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let listed = text(&o.stdout);
+    // Every shipped scenario, by the name `run` takes, and none invalid.
+    let mut files = Vec::new();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    parliament::cli::list::collect_json(&shipped, &mut files).unwrap();
+    assert!(!files.is_empty());
+    for f in &files {
+        let name = f.strip_prefix(&shipped).unwrap().with_extension("");
+        let name = name.to_string_lossy().replace('\\', "/");
+        assert!(
+            listed.contains(&format!("{name} ")),
+            "{name} missing:\n{listed}"
+        );
+    }
+    assert!(!listed.contains("INVALID"), "{listed}");
+    // And `run` finds a listed name there, with the same verdicts as its file.
+    let o = parliament()
+        .current_dir(&dir)
+        .args(["run", "raft/figure-8", "-q", "--json"])
+        .output()
+        .unwrap();
+    let from_file = parliament()
+        .args(["run", "scenarios/raft/figure-8.json", "-q", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        from_file.status.code(),
+        "{}",
+        text(&o.stderr)
+    );
+    let checks = |out: &[u8]| {
+        let v: serde_json::Value = serde_json::from_slice(out).unwrap();
+        (v["checks"].clone(), v["events"].clone())
+    };
+    assert_eq!(checks(&o.stdout), checks(&from_file.stdout));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn fuzz_output_failures_end_like_every_other_command() {
     let dir = scratch("fuzz-stdout");
     let out = dir.join("out");

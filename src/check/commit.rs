@@ -15,7 +15,7 @@
 
 use crate::bank::TxName;
 use crate::check::{CheckKind, CheckReport, CheckVerdict};
-use crate::fact::{Fact, FactRecord};
+use crate::fact::{Fact, FactKind, FactKinds, FactRecord};
 use crate::ids::NodeId;
 use crate::named::{NameRow, Named};
 use crate::time::Time;
@@ -85,6 +85,22 @@ impl TxFacts {
                 .iter()
                 .all(|&p| self.finished(p).is_some())
     }
+}
+
+/// The facts the commit checks and outcomes read: the transactions' story
+/// (what [`collect`] gathers) and the accounts opened.
+pub fn facts_read() -> FactKinds {
+    use FactKind as F;
+    FactKinds::of(&[
+        F::Opened,
+        F::TxBegun,
+        F::Voted,
+        F::Decided,
+        F::TxCommitted,
+        F::TxAborted,
+        F::Blocked,
+        F::Answered,
+    ])
 }
 
 fn collect(facts: &[FactRecord]) -> BTreeMap<TxName, TxFacts> {

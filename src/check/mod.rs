@@ -14,6 +14,7 @@ pub mod log_safety;
 pub mod logs;
 pub mod models;
 
+use crate::fact::{FactKind, FactKinds};
 use crate::named::{NameRow, Named};
 use serde::{Serialize, Serializer};
 
@@ -130,21 +131,27 @@ impl CheckKind {
 }
 
 impl CheckKind {
-    /// Whether the check reads protocol facts (the ghost check reads the
-    /// epochs writes were stored and reads served in).
-    pub fn reads_facts(self) -> bool {
+    /// The kinds of fact the check reads (the ghost check reads the epochs
+    /// writes were stored and reads served in); a run keeps only these.
+    pub fn reads(self) -> FactKinds {
+        use FactKind as F;
         match self {
-            CheckKind::Agreement
-            | CheckKind::Validity
-            | CheckKind::Ghost
-            | CheckKind::LogSafety
-            | CheckKind::ElectionSafety
-            | CheckKind::LogMatching
-            | CheckKind::LeaderCompleteness
-            | CheckKind::Atomicity
-            | CheckKind::Conservation
-            | CheckKind::Blocking => true,
-            CheckKind::Linearizability => false,
+            CheckKind::Agreement => FactKinds::of(&[F::Accepted, F::Learned]),
+            CheckKind::Validity => FactKinds::of(&[F::Accepted]),
+            CheckKind::Ghost => FactKinds::of(&[F::Applied, F::Stored, F::Served]),
+            CheckKind::LogSafety => FactKinds::of(&[F::Committed, F::Applied]),
+            CheckKind::ElectionSafety => FactKinds::of(&[F::Leading]),
+            CheckKind::LogMatching | CheckKind::LeaderCompleteness => FactKinds::of(&[
+                F::Appended,
+                F::SnapshotInstalled,
+                F::Applied,
+                F::Committed,
+                F::Leading,
+            ]),
+            CheckKind::Atomicity | CheckKind::Conservation | CheckKind::Blocking => {
+                commit::facts_read()
+            }
+            CheckKind::Linearizability => FactKinds::NONE,
         }
     }
 }

@@ -1,5 +1,7 @@
 //! `parliament list` and `parliament protocols`.
 
+use crate::cli::bundled::BUNDLED;
+use crate::cli::scenario_name::HERE;
 use crate::named::Named;
 use crate::protocols::ProtocolKind;
 use crate::scenario::Scenario;
@@ -7,17 +9,28 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  parliament list\n  parliament list --dir scenarios/paxos")]
+#[command(
+    after_help = "Examples:\n  parliament list\n  parliament list --dir scenarios/paxos\n\n\
+Without --dir: the scenarios under ./scenarios when there is such a folder,\n\
+otherwise the scenarios built into parliament (`parliament run NAME` runs\n\
+one from any directory)."
+)]
 pub struct ListArgs {
-    /// The folder to search for scenario files (recursively).
-    #[arg(long, default_value = "scenarios")]
-    pub dir: PathBuf,
+    /// The folder to search for scenario files (recursively); default:
+    /// ./scenarios if it exists, else the built-in scenarios.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 pub fn list_command(args: &ListArgs) -> i32 {
+    let dir = match &args.dir {
+        Some(dir) => dir.clone(),
+        None if Path::new(HERE).is_dir() => PathBuf::from(HERE),
+        None => return list_bundled(),
+    };
     let mut files = Vec::new();
-    if let Err(e) = collect_json(&args.dir, &mut files) {
-        eprintln!("error: {}: {e}", args.dir.display());
+    if let Err(e) = collect_json(&dir, &mut files) {
+        eprintln!("error: {}: {e}", dir.display());
         return 2;
     }
     files.sort();
@@ -37,9 +50,28 @@ pub fn list_command(args: &ListArgs) -> i32 {
         }
     }
     if files.is_empty() {
-        crate::outln!("no scenario files under {}", args.dir.display());
+        crate::outln!("no scenario files under {}", dir.display());
     }
     if bad > 0 { 2 } else { 0 }
+}
+
+/// The built-in scenarios, by the names `parliament run` takes.
+fn list_bundled() -> i32 {
+    crate::outln!(
+        "built-in scenarios (no ./{HERE} folder here); run one with `parliament run NAME`:"
+    );
+    for (name, text) in BUNDLED {
+        match Scenario::parse(text, &format!("built-in:{name}")) {
+            Ok(s) => crate::outln!(
+                "{:<50} {:<12} {}",
+                name,
+                s.spec.protocol,
+                s.spec.description
+            ),
+            Err(e) => crate::outln!("{name:<50} INVALID: {e}"),
+        }
+    }
+    0
 }
 
 /// Every *.json file under `dir`, recursively.

@@ -1,6 +1,7 @@
 //! Subcommand implementations: clap parses, these run and return the exit code.
 
 pub mod bench;
+pub mod bundled;
 pub mod check;
 pub mod diagram;
 pub mod fuzz;

@@ -94,7 +94,8 @@ pub fn run_command(args: &RunArgs) -> i32 {
 }
 
 fn run_checked(args: &RunArgs) -> Result<i32, String> {
-    let path = scenario_name::resolve(&args.scenario).map_err(|e| e.to_string())?;
+    let resolved = scenario_name::resolve(&args.scenario).map_err(|e| e.to_string())?;
+    let path = resolved.path();
     let to_stdout = |p: &Option<PathBuf>| p.as_deref().is_some_and(is_std_stream);
     let data_on_stdout = to_stdout(&args.trace) || to_stdout(&args.history);
     if args.json && data_on_stdout {
@@ -123,7 +124,7 @@ fn run_checked(args: &RunArgs) -> Result<i32, String> {
     }];
     check_outputs(&inputs, &outputs)?;
 
-    let mut scenario = Scenario::load(&path).map_err(|e| e.to_string())?;
+    let mut scenario = resolved.load().map_err(|e| e.to_string())?;
     if let Some(seed) = args.seed {
         scenario = scenario.with_seed(seed);
     }

@@ -2,7 +2,6 @@
 
 use crate::named::Named;
 use crate::render::narrate::Lang;
-use crate::scenario::Scenario;
 use crate::step::{StepOptions, StepWord, session};
 use clap::Args;
 use std::io;
@@ -39,14 +38,14 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 }
 
 pub fn step_command(args: &StepArgs) -> i32 {
-    let path = match crate::cli::scenario_name::resolve(&args.scenario) {
-        Ok(p) => p,
+    let resolved = match crate::cli::scenario_name::resolve(&args.scenario) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
-    let mut scenario = match Scenario::load(&path) {
+    let mut scenario = match resolved.load() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -56,6 +55,7 @@ pub fn step_command(args: &StepArgs) -> i32 {
     if let Some(seed) = args.seed {
         scenario = scenario.with_seed(seed);
     }
+    let path = resolved.path();
     let options = StepOptions {
         lang: args.lang,
         input: Some(path.clone()),

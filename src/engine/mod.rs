@@ -157,7 +157,7 @@ pub struct World<'s, P: Protocol> {
     paused: usize,
     effects: Vec<Effect<P>>,
     stats: Stats,
-    keep_facts: bool,
+    keep_facts: crate::fact::FactKinds,
     facts: Vec<FactRecord>,
     clients: Option<clients::Clients>,
     /// Set once the run has ended.
@@ -239,7 +239,7 @@ impl<'s, P: Protocol> World<'s, P> {
     /// scenario's faults and requests are scheduled.
     pub fn new(scenario: &'s Scenario, config: &'s P::Config, out: TraceOutput) -> World<'s, P> {
         // Facts are kept for the checks that read them and for what was chosen.
-        let keep_facts = scenario.keeps_facts();
+        let keep_facts = scenario.kept_facts();
         let seed = scenario.spec.seed;
         let slots = scenario
             .cluster
@@ -993,7 +993,7 @@ impl<'s, P: Protocol> World<'s, P> {
                         fact: &fact,
                     });
                 }
-                if self.keep_facts {
+                if self.keep_facts.contains(fact.kind()) {
                     self.facts.push(FactRecord {
                         t: self.now,
                         node: id,

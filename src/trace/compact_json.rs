@@ -138,24 +138,23 @@ struct Writer<'a> {
     out: &'a mut Vec<u8>,
 }
 
-/// Appends `s` as a JSON string, escaped as `serde_json` escapes it.
+/// Appends `s` as a JSON string, escaped as `serde_json` escapes it: in one
+/// copy when nothing needs escaping (names, kinds, values: nearly always),
+/// otherwise through `serde_json` itself.
 #[inline]
 fn push_str(out: &mut Vec<u8>, s: &str) {
-    let start = out.len();
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        serde_json::to_writer(&mut *out, s).expect("a string serialises");
+        return;
+    }
     out.reserve(s.len() + 2);
     out.push(b'"');
-    for &b in s.as_bytes() {
-        if b < 0x20 || b == b'"' || b == b'\\' {
-            out.truncate(start);
-            serde_json::to_writer(&mut *out, s).expect("a string serialises");
-            return;
-        }
-        out.push(b);
-    }
+    out.extend_from_slice(s.as_bytes());
     out.push(b'"');
 }
 
-/// Appends `n` in decimal.
+/// Appends `n` in decimal, as `Display` writes it: two digits at a time into
+/// a small array, then one copy.
 #[inline]
 pub fn push_u64(out: &mut Vec<u8>, mut n: u64) {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
@@ -163,28 +162,27 @@ pub fn push_u64(out: &mut Vec<u8>, mut n: u64) {
         4041424344454647484950515253545556575859\
         6061626364656667686970717273747576777879\
         8081828384858687888990919293949596979899";
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
         n /= 100;
         i -= 2;
-        digits[i] = PAIRS[pair];
-        digits[i + 1] = PAIRS[pair + 1];
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
     }
     if n >= 10 {
         let pair = n as usize * 2;
         i -= 2;
-        digits[i] = PAIRS[pair];
-        digits[i + 1] = PAIRS[pair + 1];
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
     } else {
         i -= 1;
         digits[i] = b'0' + n as u8;
     }
-    out.reserve(digits.len() - i);
-    for &d in &digits[i..] {
-        out.push(d);
-    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 #[inline]
@@ -817,6 +815,20 @@ mod tests {
                 String::from_utf8(ours).unwrap(),
                 serde_json::to_string(ev).unwrap()
             );
+        }
+    }
+
+    #[test]
+    fn decimals_are_written_as_display_writes_them() {
+        let mut numbers = vec![0, 7, 1_234_567, u64::MAX];
+        for digits in 1..20 {
+            let p = 10u64.pow(digits);
+            numbers.extend([p - 1, p, p + 1]);
+        }
+        for n in numbers {
+            let mut buf = vec![b'x'];
+            push_u64(&mut buf, n);
+            assert_eq!(String::from_utf8(buf).unwrap(), format!("x{n}"));
         }
     }
 
