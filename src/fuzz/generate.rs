@@ -979,15 +979,16 @@ fn chase_leaders(
     }
 }
 
-/// The facts of a run of `spec` cut at `until` (trace off; the checks that
-/// keep facts on), in order; `None` if the cut spec does not validate.
+/// The facts of a run of `spec` cut at `until` (trace off; the `leading`
+/// facts kept), in order; `None` if the cut spec does not validate.
 fn pilot_facts(spec: &ScenarioSpec, until: u64) -> Option<Vec<(u64, NodeId, Fact)>> {
     let mut pilot = spec.clone();
     pilot.limits.time = Some(until.max(1));
     pilot.drop_after_the_end();
     pilot.expect = None;
     let mut scenario = Scenario::from_spec(pilot, "chase pilot").ok()?;
-    scenario.checks = vec![CheckKind::Ghost];
+    // Election safety reads the `leading` facts: the run keeps them.
+    scenario.checks = vec![CheckKind::ElectionSafety];
     scenario.expect = None;
     let (record, _) = crate::run::simulate(&scenario, crate::trace::TraceOutput::new());
     Some(
