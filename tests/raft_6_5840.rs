@@ -1011,6 +1011,96 @@ fn test_snapshot_init_3d() {
     }
 }
 
+/// The lab's `internalChurn` (TestReliableChurn3C, TestUnreliableChurn3C):
+/// three clients keep starting commands on random servers while, every 700
+/// ms, a server may be cut off (20%), one brought back and reconnected (50%)
+/// and one crashed (20%), twenty times over; then every server is up and
+/// connected again, one more command commits on all of them, and every
+/// command that any server applied is applied by every server (the lab checks
+/// that each command a client saw commit is in the final log; here
+/// linearizability checks what the clients saw).
+fn churn(seed: u64, unreliable: bool) {
+    let servers = 5;
+    let mut lab = Lab::new(servers, seed);
+    if unreliable {
+        lab = lab.unreliable();
+    }
+    let mut rng = parliament::rng::DetRng::new(seed, 78);
+    let mut up = vec![true; servers];
+    let mut t = ELECT_WITHIN;
+    let mut started = Vec::new();
+    for _ in 0..20 {
+        for client in 0..3 {
+            let server = rng.below(servers as u64) as usize;
+            started.push(lab.start(t + rng.below(100), client, server));
+        }
+        if rng.chance(200_000) {
+            let i = rng.below(servers as u64) as usize;
+            if !lab.cut_off[i] {
+                lab.disconnect(t, i);
+            }
+        }
+        let mut back = None;
+        if rng.chance(500_000) {
+            let i = rng.below(servers as u64) as usize;
+            if !up[i] {
+                lab.restart(t, i);
+                up[i] = true;
+                back = Some(i);
+            }
+            if lab.cut_off[i] {
+                lab.connect(t, i);
+            }
+        }
+        if rng.chance(200_000) {
+            let i = rng.below(servers as u64) as usize;
+            if up[i] && back != Some(i) {
+                lab.crash(t, i);
+                up[i] = false;
+            }
+        }
+        t += 700;
+    }
+    t += 1000;
+    for (i, u) in up.iter_mut().enumerate() {
+        if !*u {
+            lab.restart(t, i);
+            *u = true;
+        }
+        if lab.cut_off[i] {
+            lab.connect(t, i);
+        }
+    }
+    t += ELECT_WITHIN;
+    let out = lab.run(t);
+    let (leader, _) = out.leader_at(t, &lab).expect("a leader after the churn");
+    one(&mut lab, t, leader, servers);
+    let end = t + 10_000;
+    let out = lab.run_judged(end, true);
+    out.assert_safe(seed);
+    for &value in &started {
+        let n = out.applied_by(value, end);
+        assert!(
+            n == 0 || n == servers,
+            "seed {seed}: {value} applied by {n} of {servers} servers"
+        );
+    }
+}
+
+#[test]
+fn test_reliable_churn_3c() {
+    for seed in seeds().into_iter().take(lab_seed_count().min(30) as usize) {
+        churn(seed, false);
+    }
+}
+
+#[test]
+fn test_unreliable_churn_3c() {
+    for seed in seeds().into_iter().take(lab_seed_count().min(30) as usize) {
+        churn(seed, true);
+    }
+}
+
 /// Every test above on 1,000 seeds (`cargo test --release --test
 /// raft_6_5840 -- --ignored`, with `LAB_SEEDS=1000`).
 #[test]
@@ -1036,6 +1126,8 @@ fn sweep_1000_seeds() {
         snapshot_all_crash(seed);
         snapshot_init(seed);
         if seed < 300 {
+            churn(seed, false);
+            churn(seed, true);
             many_elections(seed);
             figure_8_random(seed, true);
             unreliable_agree(seed);

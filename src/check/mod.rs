@@ -139,7 +139,10 @@ impl CheckKind {
             CheckKind::Agreement => FactKinds::of(&[F::Accepted, F::Learned]),
             CheckKind::Validity => FactKinds::of(&[F::Accepted]),
             CheckKind::Ghost => FactKinds::of(&[F::Applied, F::Stored, F::Served]),
-            CheckKind::LogSafety => FactKinds::of(&[F::Committed, F::Applied]),
+            // An installed snapshot continues a replica's applied sequence.
+            CheckKind::LogSafety => {
+                FactKinds::of(&[F::Committed, F::Applied, F::SnapshotInstalled])
+            }
             CheckKind::ElectionSafety => FactKinds::of(&[F::Leading]),
             CheckKind::LogMatching | CheckKind::LeaderCompleteness => FactKinds::of(&[
                 F::Appended,

@@ -214,6 +214,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../scenarios/raft/partitioned-old-leader.json"),
     ),
     (
+        "raft/snapshot-catch-up",
+        include_str!("../../scenarios/raft/snapshot-catch-up.json"),
+    ),
+    (
         "raft/split-vote",
         include_str!("../../scenarios/raft/split-vote.json"),
     ),
