@@ -893,7 +893,7 @@ fn chase_leaders(
     let mut strike = rng.between(at.active / 8, at.active / 2);
     // The pilot's facts, and the time its run reached: what happens before
     // that time does not depend on faults added at or after it.
-    let mut pilot: Option<(Vec<(u64, NodeId, Fact)>, u64)> = None;
+    let mut pilot: Option<(PilotFacts, u64)> = None;
     for _ in 0..c.episodes {
         if strike >= at.horizon {
             break;
@@ -979,9 +979,12 @@ fn chase_leaders(
     }
 }
 
+/// A pilot run's facts: (time, node, fact), in order.
+type PilotFacts = Vec<(u64, NodeId, Fact)>;
+
 /// The facts of a run of `spec` cut at `until` (trace off; the `leading`
 /// facts kept), in order; `None` if the cut spec does not validate.
-fn pilot_facts(spec: &ScenarioSpec, until: u64) -> Option<Vec<(u64, NodeId, Fact)>> {
+fn pilot_facts(spec: &ScenarioSpec, until: u64) -> Option<PilotFacts> {
     let mut pilot = spec.clone();
     pilot.limits.time = Some(until.max(1));
     pilot.drop_after_the_end();
