@@ -315,8 +315,7 @@ fn keep_conflict_applies_a_stale_entry_in_figure_8() {
     // commits anything; their next heartbeat's consistency check fails on
     // their kept entries, a refusal at or below their match index is stale
     // to the leader, and the cluster stalls instead: liveness, not safety.)
-    let (_, report) = run_edited("figure-8", |json| {
-        json["variant"] = "keep-conflict".into();
+    let slow_link_to_s2 = |json: &mut serde_json::Value| {
         json["filters"]
             .as_array_mut()
             .unwrap()
@@ -325,19 +324,14 @@ fn keep_conflict_applies_a_stale_entry_in_figure_8() {
                 "match": {"from": "S5", "to": "S2"},
                 "action": {"delay": 30}
             }));
+    };
+    let (_, report) = run_edited("figure-8", |json| {
+        json["variant"] = "keep-conflict".into();
+        slow_link_to_s2(json);
     });
     assert!(violated(&report, "log-safety"));
     // The same edit under `default` violates nothing.
-    let (_, clean) = run_edited("figure-8", |json| {
-        json["filters"]
-            .as_array_mut()
-            .unwrap()
-            .push(serde_json::json!({
-                "during": [1000, 1600],
-                "match": {"from": "S5", "to": "S2"},
-                "action": {"delay": 30}
-            }));
-    });
+    let (_, clean) = run_edited("figure-8", slow_link_to_s2);
     assert!(all_safety_holds(&clean));
 }
 
