@@ -1514,23 +1514,11 @@ impl Raft {
         term: Epoch,
         snapshot: Snapshot,
     ) {
-        // 1. Reply immediately if term < currentTerm.
-        if term < self.term {
-            let result = Err(self.refusal(snapshot.index));
-            ctx.send(
-                from,
-                Msg::AppendReply {
-                    term: self.term,
-                    result,
-                },
-            );
+        // 1. Reply immediately if term < currentTerm; else, as for
+        // AppendEntries, follow the leader.
+        if !self.hear_leader(ctx, from, term, snapshot.index) {
             return;
         }
-        // From the current leader: as for AppendEntries, follow it and reset
-        // the election timer.
-        self.become_follower(ctx, term, Some(from));
-        self.last_heard_leader = Some(ctx.now());
-        self.reset_election_timer(ctx);
         // 2.–5. (create a file at offset, write chunks, wait for done) do not
         // apply: the snapshot comes whole. A snapshot this server's commit
         // index already covers tells it nothing new (a duplicate, or a
@@ -1575,8 +1563,26 @@ impl Raft {
         commit: LogIndex,
     ) {
         // 1. Reply false if term < currentTerm.
+        if !self.hear_leader(ctx, from, term, prev) {
+            return;
+        }
+        self.append_matching(ctx, from, prev, prev_term, entries, commit);
+    }
+
+    /// Rule 1 of the AppendEntries and InstallSnapshot receivers: a message
+    /// of an older term is refused (at `at`, so the old leader learns the
+    /// newer term); otherwise it comes from the current leader. Candidates:
+    /// "If AppendEntries RPC received from new leader: convert to follower";
+    /// and the election timer restarts. Whether to handle the message on.
+    fn hear_leader(
+        &mut self,
+        ctx: &mut Ctx<Self>,
+        from: NodeId,
+        term: Epoch,
+        at: LogIndex,
+    ) -> bool {
         if term < self.term {
-            let result = Err(self.refusal(prev));
+            let result = Err(self.refusal(at));
             ctx.send(
                 from,
                 Msg::AppendReply {
@@ -1584,14 +1590,12 @@ impl Raft {
                     result,
                 },
             );
-            return;
+            return false;
         }
-        // Candidates: "If AppendEntries RPC received from new leader: convert
-        // to follower". This is the current leader: reset the election timer.
         self.become_follower(ctx, term, Some(from));
         self.last_heard_leader = Some(ctx.now());
         self.reset_election_timer(ctx);
-        self.append_matching(ctx, from, prev, prev_term, entries, commit);
+        true
     }
 
     /// Rules 2–5 of the AppendEntries receiver.
