@@ -894,7 +894,9 @@ fn chase_leaders(
     // The pilot's facts, and the time its run reached: what happens before
     // that time does not depend on faults added at or after it.
     let mut pilot: Option<(PilotFacts, u64)> = None;
-    for _ in 0..c.episodes {
+    // A relay's struck leader, still down, and when it went down.
+    let mut relayed: Option<(String, u64)> = None;
+    'episodes: for _ in 0..c.episodes {
         if strike >= at.horizon {
             break;
         }
@@ -902,7 +904,7 @@ fn chase_leaders(
             Some((facts, reached)) if reached >= strike => facts,
             _ => match pilot_facts(spec, strike) {
                 Some(facts) => facts,
-                None => return,
+                None => break 'episodes,
             },
         };
         let Some(leader) = leader_at(&facts, strike, spec, names) else {
@@ -917,8 +919,19 @@ fn chase_leaders(
             rng.between(c.isolation.0, c.isolation.1)
         };
         let down = strike + cut_off;
-        let up = c.outage.draw(rng, delay).map(|d| down + d);
+        let up = if c.relay {
+            None // restarted at the next strike, or after the loop
+        } else {
+            c.outage.draw(rng, delay).map(|d| down + d)
+        };
         let mut new = Vec::new();
+        // A relay: the leader struck before comes back as this one is struck.
+        if let Some((previous, _)) = &relayed {
+            new.push(FaultSpec {
+                restart: Some(previous.clone()),
+                ..fault(strike)
+            });
+        }
         if cut_off > 0 {
             new.push(FaultSpec {
                 partition: Some(vec![vec![name.clone()]]),
@@ -949,6 +962,8 @@ fn chase_leaders(
         spec.drop_after_the_end();
         if Scenario::from_spec(spec.clone(), "chase").is_err() {
             spec.faults = before;
+        } else if c.relay {
+            relayed = Some((name.clone(), down));
         }
         // The next strike: a few delays after the next election, looked for
         // in pilots that reach further and further (most elections come
@@ -957,15 +972,19 @@ fn chase_leaders(
         let (facts, reached, elected) = loop {
             let reached = (down + window).min(end);
             let Some(facts) = pilot_facts(spec, reached) else {
-                return;
+                break 'episodes;
             };
             let elected = facts
                 .iter()
-                .find(|(t, _, fact)| *t > down && matches!(fact, Fact::Leading { .. }))
+                // (Often during the cut-off, when that outlasts an election
+                // timeout: the strike then waits for the crash.)
+                .find(|(t, node, fact)| {
+                    *t > strike && *node != leader && matches!(fact, Fact::Leading { .. })
+                })
                 .map(|(t, _, _)| *t);
             match elected {
                 Some(elected) => break (facts, reached, elected),
-                None if reached >= end || down + window >= at.horizon => return,
+                None if reached >= end || down + window >= at.horizon => break 'episodes,
                 None => window *= 4,
             }
         };
@@ -974,8 +993,23 @@ fn chase_leaders(
             super::swarm::AFTER_ELECTION
                 [rng.below(super::swarm::AFTER_ELECTION.len() as u64) as usize]
         });
-        strike = elected + 1 + delay * rng.between(lo, hi);
+        strike = (elected + 1 + delay * rng.between(lo, hi)).max(down + 1);
         pilot = Some((facts, reached));
+    }
+    // The relay's last leader comes back after its own outage.
+    if let Some((previous, down)) = relayed
+        && let Some(up) = c.outage.draw(rng, delay).map(|d| down + d)
+    {
+        let before = spec.faults.clone();
+        spec.faults.push(FaultSpec {
+            restart: Some(previous),
+            ..fault(up)
+        });
+        spec.faults.sort_by_key(|f| f.at);
+        spec.drop_after_the_end();
+        if Scenario::from_spec(spec.clone(), "chase").is_err() {
+            spec.faults = before;
+        }
     }
 }
 
@@ -1178,6 +1212,57 @@ mod tests {
             struck += 1;
         }
         assert!(struck >= 5, "only {struck} seeds chased a leader");
+    }
+
+    /// A relay hands over: each leader a relay strikes stays down until the
+    /// next strike, and the leader struck before restarts at that moment,
+    /// so on three nodes the next majority always holds the returning one.
+    #[test]
+    fn a_relay_restarts_the_last_leader_as_it_strikes_the_next() {
+        let target = Target::new("raft", None, Some(3), FaultSet::parse("chase").unwrap()).unwrap();
+        let mut handovers = 0;
+        for seed in 0..80 {
+            let g = generate(&target, seed);
+            let Some(c) = g.options.chase else { continue };
+            if !c.relay {
+                continue;
+            }
+            // Every node's crashes and restarts alternate, and each restart
+            // but the last falls at a strike: a partition or crash of
+            // another node at the same tick.
+            let faults = &g.spec.faults;
+            let restarts: Vec<_> = faults.iter().filter(|f| f.restart.is_some()).collect();
+            for (i, r) in restarts.iter().enumerate() {
+                let node = r.restart.as_deref().unwrap();
+                let crashed_before = faults
+                    .iter()
+                    .filter(|f| f.at <= r.at && f.crash.as_deref() == Some(node))
+                    .count();
+                let restarted_before = faults
+                    .iter()
+                    .filter(|f| f.at < r.at && f.restart.as_deref() == Some(node))
+                    .count();
+                assert_eq!(
+                    crashed_before,
+                    restarted_before + 1,
+                    "seed {seed}: {faults:?}"
+                );
+                if i + 1 < restarts.len() {
+                    let strike = faults.iter().any(|f| {
+                        f.at == r.at
+                            && (f.crash.as_deref().is_some_and(|n| n != node)
+                                || f.partition.as_ref().is_some_and(|p| p[0][0] != node))
+                    });
+                    assert!(
+                        strike,
+                        "seed {seed}: {node} back at {} with no strike",
+                        r.at
+                    );
+                    handovers += 1;
+                }
+            }
+        }
+        assert!(handovers >= 5, "only {handovers} relay handovers");
     }
 
     #[test]

@@ -577,6 +577,12 @@ pub struct Chase {
     /// delays (the slowest link's), closed range; `None`: each strike draws
     /// one of [`AFTER_ELECTION`].
     pub after_election: Option<(u64, u64)>,
+    /// A relay: each struck leader stays down until the next leader is
+    /// struck, and restarts then (the last one after its drawn outage). With
+    /// three nodes that is seed 002's three rounds: A is cut off with entries
+    /// of its own, B leads, B is struck as A returns, and the next leader's
+    /// majority includes A.
+    pub relay: bool,
 }
 
 /// When a chase strikes after an election, in message delays: before the new
@@ -812,6 +818,7 @@ impl SwarmOptions {
                 let k = r.below(AFTER_ELECTION.len() as u64 + 2) as usize;
                 AFTER_ELECTION.get(k).copied()
             },
+            relay: r.chance(500_000),
         };
         if allowed.contains(FaultKind::Chase)
             && weather != Weather::Calm
@@ -1009,10 +1016,17 @@ impl SwarmOptions {
                     Some((lo, hi)) => format!("{lo}-{hi} delays"),
                     None => "0 to 8 delays (mixed)".into(),
                 };
+                let outages = if c.relay {
+                    format!(
+                        "relay: down until the next strike, the last {}",
+                        c.outage.name()
+                    )
+                } else {
+                    format!("{} outages", c.outage.name())
+                };
                 format!(
-                    "chase the leader ×{}{cut_off} ({} outages), {after} after an election",
+                    "chase the leader ×{}{cut_off} ({outages}), {after} after an election",
                     c.episodes,
-                    c.outage.name(),
                 )
             }
         })
