@@ -323,7 +323,8 @@ impl<P: Protocol> World<'_, P> {
     }
 
     /// An attempt timed out: retry at the next node with the same request id,
-    /// or give up (the operation's outcome is then unknown).
+    /// or give up (the operation's outcome is then unknown). Either way the
+    /// client moves on to the next node, as the workload's `nodes` says.
     pub(super) fn client_timeout(&mut self, client: usize, request: RequestId, attempt: u32) {
         let clients = self.clients.as_mut().expect("present");
         let n = clients.workload.nodes.len();
@@ -335,6 +336,8 @@ impl<P: Protocol> World<'_, P> {
             return; // stale: answered, redirected or retried since
         }
         if w.retries_left == 0 {
+            // Given up: the client's next operation starts at the next node.
+            sim.rotation = (sim.rotation + 1) % n;
             self.complete(client, Outcome::Info);
             return;
         }

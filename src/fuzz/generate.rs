@@ -894,8 +894,8 @@ fn chase_leaders(
     // The pilot's facts, and the time its run reached: what happens before
     // that time does not depend on faults added at or after it.
     let mut pilot: Option<(PilotFacts, u64)> = None;
-    // A relay's struck leader, still down, and when it went down.
-    let mut relayed: Option<(String, u64)> = None;
+    // When a relay's partition last moved (to the leader struck then).
+    let mut relayed: Option<u64> = None;
     'episodes: for _ in 0..c.episodes {
         if strike >= at.horizon {
             break;
@@ -913,47 +913,49 @@ fn chase_leaders(
             continue;
         };
         let name = &names[leader.index()];
-        let cut_off = if c.isolation == (0, 0) {
-            0
+        let (down, new) = if c.relay {
+            // A relay: the partition moves to this leader, and the leader cut
+            // off before rejoins (its entries of its own with it).
+            (
+                strike,
+                vec![FaultSpec {
+                    partition: Some(vec![vec![name.clone()]]),
+                    ..fault(strike)
+                }],
+            )
         } else {
-            rng.between(c.isolation.0, c.isolation.1)
-        };
-        let down = strike + cut_off;
-        let up = if c.relay {
-            None // restarted at the next strike, or after the loop
-        } else {
-            c.outage.draw(rng, delay).map(|d| down + d)
-        };
-        let mut new = Vec::new();
-        // A relay: the leader struck before comes back as this one is struck.
-        if let Some((previous, _)) = &relayed {
+            let cut_off = if c.isolation == (0, 0) {
+                0
+            } else {
+                rng.between(c.isolation.0, c.isolation.1)
+            };
+            let down = strike + cut_off;
+            let up = c.outage.draw(rng, delay).map(|d| down + d);
+            let mut new = Vec::new();
+            if cut_off > 0 {
+                new.push(FaultSpec {
+                    partition: Some(vec![vec![name.clone()]]),
+                    ..fault(strike)
+                });
+            }
             new.push(FaultSpec {
-                restart: Some(previous.clone()),
-                ..fault(strike)
-            });
-        }
-        if cut_off > 0 {
-            new.push(FaultSpec {
-                partition: Some(vec![vec![name.clone()]]),
-                ..fault(strike)
-            });
-        }
-        new.push(FaultSpec {
-            crash: Some(name.clone()),
-            ..fault(down)
-        });
-        if cut_off > 0 {
-            new.push(FaultSpec {
-                heal: Some(true),
+                crash: Some(name.clone()),
                 ..fault(down)
             });
-        }
-        if let Some(up) = up {
-            new.push(FaultSpec {
-                restart: Some(name.clone()),
-                ..fault(up)
-            });
-        }
+            if cut_off > 0 {
+                new.push(FaultSpec {
+                    heal: Some(true),
+                    ..fault(down)
+                });
+            }
+            if let Some(up) = up {
+                new.push(FaultSpec {
+                    restart: Some(name.clone()),
+                    ..fault(up)
+                });
+            }
+            (down, new)
+        };
         // Kept only if the schedule stays valid (the node's own crashes and
         // pauses come first).
         let before = spec.faults.clone();
@@ -963,7 +965,7 @@ fn chase_leaders(
         if Scenario::from_spec(spec.clone(), "chase").is_err() {
             spec.faults = before;
         } else if c.relay {
-            relayed = Some((name.clone(), down));
+            relayed = Some(strike);
         }
         // The next strike: a few delays after the next election, looked for
         // in pilots that reach further and further (most elections come
@@ -996,14 +998,12 @@ fn chase_leaders(
         strike = (elected + 1 + delay * rng.between(lo, hi)).max(down + 1);
         pilot = Some((facts, reached));
     }
-    // The relay's last leader comes back after its own outage.
-    if let Some((previous, down)) = relayed
-        && let Some(up) = c.outage.draw(rng, delay).map(|d| down + d)
-    {
+    // The relay's last leader rejoins after a cut-off of the drawn length.
+    if let Some(since) = relayed {
         let before = spec.faults.clone();
         spec.faults.push(FaultSpec {
-            restart: Some(previous),
-            ..fault(up)
+            heal: Some(true),
+            ..fault(since + rng.between(c.isolation.0.max(delay), c.isolation.1.max(delay)))
         });
         spec.faults.sort_by_key(|f| f.at);
         spec.drop_after_the_end();
@@ -1214,12 +1214,13 @@ mod tests {
         assert!(struck >= 5, "only {struck} seeds chased a leader");
     }
 
-    /// A relay hands over: each leader a relay strikes stays down until the
-    /// next strike, and the leader struck before restarts at that moment,
-    /// so on three nodes the next majority always holds the returning one.
+    /// A relay hands over: each strike moves the partition to the leader of
+    /// the moment (so the one cut off before rejoins), nothing crashes, and
+    /// the last one rejoins at a heal.
     #[test]
-    fn a_relay_restarts_the_last_leader_as_it_strikes_the_next() {
+    fn a_relay_moves_the_partition_from_leader_to_leader() {
         let target = Target::new("raft", None, Some(3), FaultSet::parse("chase").unwrap()).unwrap();
+        let names: Vec<String> = (1..=3).map(|i| format!("N{i}")).collect();
         let mut handovers = 0;
         for seed in 0..80 {
             let g = generate(&target, seed);
@@ -1227,39 +1228,27 @@ mod tests {
             if !c.relay {
                 continue;
             }
-            // Every node's crashes and restarts alternate, and each restart
-            // but the last falls at a strike: a partition or crash of
-            // another node at the same tick.
             let faults = &g.spec.faults;
-            let restarts: Vec<_> = faults.iter().filter(|f| f.restart.is_some()).collect();
-            for (i, r) in restarts.iter().enumerate() {
-                let node = r.restart.as_deref().unwrap();
-                let crashed_before = faults
+            assert!(
+                faults
                     .iter()
-                    .filter(|f| f.at <= r.at && f.crash.as_deref() == Some(node))
-                    .count();
-                let restarted_before = faults
-                    .iter()
-                    .filter(|f| f.at < r.at && f.restart.as_deref() == Some(node))
-                    .count();
-                assert_eq!(
-                    crashed_before,
-                    restarted_before + 1,
-                    "seed {seed}: {faults:?}"
+                    .all(|f| f.crash.is_none() && f.restart.is_none()),
+                "seed {seed}: {faults:?}"
+            );
+            let cuts: Vec<_> = faults.iter().filter(|f| f.partition.is_some()).collect();
+            for pair in cuts.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                let (from, to) = (
+                    &a.partition.as_ref().unwrap()[0],
+                    &b.partition.as_ref().unwrap()[0],
                 );
-                if i + 1 < restarts.len() {
-                    let strike = faults.iter().any(|f| {
-                        f.at == r.at
-                            && (f.crash.as_deref().is_some_and(|n| n != node)
-                                || f.partition.as_ref().is_some_and(|p| p[0][0] != node))
-                    });
-                    assert!(
-                        strike,
-                        "seed {seed}: {node} back at {} with no strike",
-                        r.at
-                    );
-                    handovers += 1;
-                }
+                assert_eq!((from.len(), to.len()), (1, 1), "seed {seed}: {faults:?}");
+                assert_ne!(from, to, "seed {seed}: {faults:?}");
+                // The node cut off next is the one leading when it is.
+                let facts = pilot_facts(&g.spec, b.at).unwrap();
+                let leader = leader_at(&facts, b.at, &g.spec, &names).expect("someone leads");
+                assert_eq!(names[leader.index()], to[0], "seed {seed}: {faults:?}");
+                handovers += 1;
             }
         }
         assert!(handovers >= 5, "only {handovers} relay handovers");

@@ -577,11 +577,11 @@ pub struct Chase {
     /// delays (the slowest link's), closed range; `None`: each strike draws
     /// one of [`AFTER_ELECTION`].
     pub after_election: Option<(u64, u64)>,
-    /// A relay: each struck leader stays down until the next leader is
-    /// struck, and restarts then (the last one after its drawn outage). With
-    /// three nodes that is seed 002's three rounds: A is cut off with entries
-    /// of its own, B leads, B is struck as A returns, and the next leader's
-    /// majority includes A.
+    /// A relay: no crashes; the partition moves from leader to leader. Each
+    /// struck leader is cut off until the next leader is struck, and rejoins
+    /// then with the entries its clients left it (the last one after a cut-off
+    /// of the drawn length). On three nodes the next majority always holds
+    /// the one that rejoined: seed 002's three rounds, Raft's Figure 8.
     pub relay: bool,
 }
 
@@ -1007,23 +1007,23 @@ impl SwarmOptions {
             }
             FaultKind::Chase => {
                 let c = self.chase?;
+                let after = match c.after_election {
+                    Some((lo, hi)) => format!("{lo}-{hi} delays"),
+                    None => "0 to 8 delays (mixed)".into(),
+                };
+                if c.relay {
+                    return Some(format!(
+                        "chase the leader ×{} (relay: each cut off until the next strike, \
+                         the last {}-{} ticks), {after} after an election",
+                        c.episodes, c.isolation.0, c.isolation.1
+                    ));
+                }
                 let cut_off = if c.isolation == (0, 0) {
                     String::new()
                 } else {
                     format!(", cut off {}-{} ticks first", c.isolation.0, c.isolation.1)
                 };
-                let after = match c.after_election {
-                    Some((lo, hi)) => format!("{lo}-{hi} delays"),
-                    None => "0 to 8 delays (mixed)".into(),
-                };
-                let outages = if c.relay {
-                    format!(
-                        "relay: down until the next strike, the last {}",
-                        c.outage.name()
-                    )
-                } else {
-                    format!("{} outages", c.outage.name())
-                };
+                let outages = format!("{} outages", c.outage.name());
                 format!(
                     "chase the leader ×{}{cut_off} ({outages}), {after} after an election",
                     c.episodes,
