@@ -969,6 +969,10 @@ impl MultiPaxos {
             .sessions()
             .result_of(request.client, request.id)
         {
+            // The session may hold a result applied in memory whose log write
+            // is still on its way to the disk (a lone leader counts itself at
+            // once): the answer waits for the disk, as the first one did.
+            ctx.flush();
             ctx.reply(request.id, Reply::Ok(output.clone()));
             return;
         }

@@ -902,6 +902,10 @@ impl Protocol for Raft {
             .sessions()
             .result_of(request.client, request.id)
         {
+            // The session may hold a result applied in memory whose log write
+            // is still on its way to the disk (a lone leader counts itself at
+            // once): the answer waits for the disk, as the first one did.
+            ctx.flush();
             ctx.reply(request.id, Reply::Ok(output.clone()));
             return;
         }
@@ -2041,6 +2045,10 @@ impl Raft {
                 .into_iter()
                 .partition(|r| applied >= r.read_index && confirmed(r.round));
         leading.reads = waiting;
+        if !ready.is_empty() {
+            // What a lone leader applied may still be on its way to the disk.
+            ctx.flush();
+        }
         for read in ready {
             ctx.note(Fact::Served {
                 request: read.request,
