@@ -357,21 +357,40 @@ fn corrupt(output: Output, rng: &mut DetRng) -> Output {
     }
 }
 
-/// An operation the checker places (not `fail`, not an unanswered read):
+/// An operation the checker places (not `fail`, not an unanswered read, not
+/// an unanswered append or add whose element no answered read shows):
 /// (index in the history, input, output, invoked, completed or None).
 type Placeable<'h> = (usize, &'h Input, Option<&'h Output>, u64, Option<u64>);
 
 fn placeable<'h>(history: &'h History, key: Option<&str>) -> Vec<Placeable<'h>> {
+    let in_partition =
+        |op: &&parliament::history::Operation| key.is_none_or(|k| &*op.input.key.0 == k);
+    let shown: Vec<u64> = history
+        .ops
+        .iter()
+        .filter(in_partition)
+        .filter_map(|op| match op.output() {
+            Some(Output::List(seen)) | Some(Output::Elements(seen)) => Some(seen.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let unseen_addition = |input: &Input| match input.action {
+        Action::Append(AppendOp::Append(e)) | Action::Set(SetOp::Add(e)) => !shown.contains(&e),
+        _ => false,
+    };
     history
         .ops
         .iter()
         .enumerate()
-        .filter(|(_, op)| key.is_none_or(|k| &*op.input.key.0 == k))
+        .filter(|(_, op)| in_partition(op))
         .filter_map(|(i, op)| match &op.completion {
             Completion::Ok { at, output } => {
                 Some((i, &op.input, Some(output), op.invoked.0, Some(at.0)))
             }
-            Completion::Info { .. } if !op.input.action.is_read() => {
+            Completion::Info { .. }
+                if !op.input.action.is_read() && !unseen_addition(&op.input) =>
+            {
                 Some((i, &op.input, None, op.invoked.0, None))
             }
             Completion::Info { .. } | Completion::Fail { .. } => None,

@@ -13,6 +13,10 @@
 //! returns). `fail` operations are left out (they definitely did not happen);
 //! `info` operations return "at infinity", so they may be linearized anywhere
 //! after their invocation — placing one last stands for "never took effect".
+//! An `info` append or add whose element no answered read shows is left out
+//! altogether (`Model::added_element`): no read can follow it in any
+//! linearization, so it fits last, and leaving it in would multiply the
+//! states of every read-free stretch by the places it could go.
 //!
 //! Speed: model states are interned to integer ids and each (state, operation)
 //! transition is computed once and remembered, so the search loop never calls
@@ -669,6 +673,8 @@ struct Transitions<'a, M: Model> {
     states: Vec<M::State>,
     same_hash: Vec<u32>,
     by_hash: FxHashMap<u64, u32>,
+    /// Heap bytes behind the interned states (`Model::state_heap_bytes`).
+    state_heap: usize,
     /// (state id, local op) → next state id or `REJECTED`.
     memo: FxHashMap<u64, u32>,
 }
@@ -687,6 +693,7 @@ impl<'a, M: Model> Transitions<'a, M> {
             states: Vec::new(),
             same_hash: Vec::new(),
             by_hash: FxHashMap::default(),
+            state_heap: 0,
             memo: FxHashMap::with_capacity_and_hasher(4 * ops, Default::default()),
         }
     }
@@ -706,6 +713,7 @@ impl<'a, M: Model> Transitions<'a, M> {
             id = self.same_hash[id as usize];
         }
         let id = self.states.len() as u32;
+        self.state_heap += self.model.state_heap_bytes(&state);
         self.states.push(state);
         self.same_hash.push(newest);
         self.by_hash.insert(hash, id);
@@ -809,9 +817,21 @@ struct PartitionSearch<'a, M: Model> {
 
 impl<'a, M: Model> PartitionSearch<'a, M> {
     fn new(model: &'a M, history: &'a History, key: Option<Key>, ops: Vec<usize>) -> Self {
-        // Operations the search has to place: not `fail` (never happened) and
+        // Operations the search has to place: not `fail` (never happened),
         // not indeterminate reads (no effect, no observed value: they fit
-        // anywhere).
+        // anywhere), and not indeterminate additions whose element no answered
+        // operation shows (`Model::added_element`: no read can follow them, so
+        // they fit last). Left in, such a write could be tried at every point
+        // of a long run of concurrent appends without a read, each placement a
+        // new state: a calm 71-operation history with two timed-out appends
+        // took minutes and gigabytes.
+        let mut shown: Vec<u64> = ops
+            .iter()
+            .filter_map(|&i| history.ops[i].output())
+            .flat_map(|output| model.shown_elements(output).iter().copied())
+            .collect();
+        shown.sort_unstable();
+        shown.dedup();
         let placed: Vec<usize> = ops
             .iter()
             .copied()
@@ -820,7 +840,12 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                 match op.completion {
                     Completion::Ok { .. } => true,
                     Completion::Fail { .. } => false,
-                    Completion::Info { .. } => !op.input.action.is_read(),
+                    Completion::Info { .. } => {
+                        !op.input.action.is_read()
+                            && model
+                                .added_element(&op.input)
+                                .is_none_or(|e| shown.binary_search(&e).is_ok())
+                    }
                 }
             })
             .collect();
@@ -1031,11 +1056,11 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
         None
     }
 
-    /// Bytes held by the search (roughly: the heap behind model states is not
-    /// counted).
+    /// Bytes held by the search.
     fn memory(&self) -> usize {
         let per_entry = 4 * std::mem::size_of::<u32>();
         self.visited.bytes()
+            + self.transitions.state_heap
             + (self.transitions.memo.capacity() + self.grows.capacity()) * 16
             + self.transitions.by_hash.capacity() * 16
             + self.transitions.states.capacity() * (std::mem::size_of::<M::State>() + 4)

@@ -80,6 +80,31 @@ pub trait Model {
         true
     }
 
+    /// The element this operation adds, when adding it is all it does and
+    /// every read of a state after it shows the element (an append's or an
+    /// add's value); `None` (always safe) otherwise. An indeterminate such
+    /// operation whose element no answered read shows can be left out of the
+    /// search: in any linearization no read follows it, so it may as well
+    /// come last, which its endless return allows.
+    fn added_element(&self, input: &Input) -> Option<u64> {
+        let _ = input;
+        None
+    }
+
+    /// The elements an answered operation's output shows (a read's list or
+    /// set), for `added_element`.
+    fn shown_elements<'o>(&self, output: &'o Output) -> &'o [u64] {
+        let _ = output;
+        &[]
+    }
+
+    /// Heap bytes behind a state (its list, its string), for the checker's
+    /// memory limit.
+    fn state_heap_bytes(&self, state: &Self::State) -> usize {
+        let _ = state;
+        0
+    }
+
     /// Operations with different partition keys never interact, so each
     /// partition can be checked alone (P-compositionality). `None` puts every
     /// operation in one partition.
@@ -213,6 +238,10 @@ impl Model for KvModel {
         }
     }
 
+    fn state_heap_bytes(&self, state: &String) -> usize {
+        state.capacity()
+    }
+
     fn is_read_only(&self, input: &Input, _output: Option<&Output>) -> bool {
         matches!(input.action, Action::Kv(KvOp::Get))
     }
@@ -279,6 +308,24 @@ impl Model for AppendModel {
 
     fn grows_into(&self, from: &Vec<u64>, to: &Vec<u64>) -> Option<bool> {
         Some(to.starts_with(from))
+    }
+
+    fn added_element(&self, input: &Input) -> Option<u64> {
+        match input.action {
+            Action::Append(AppendOp::Append(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn shown_elements<'o>(&self, output: &'o Output) -> &'o [u64] {
+        match output {
+            Output::List(seen) => seen,
+            _ => &[],
+        }
+    }
+
+    fn state_heap_bytes(&self, state: &Vec<u64>) -> usize {
+        state.capacity() * std::mem::size_of::<u64>()
     }
 
     fn may_reset_toward(&self, input: &Input, _to: &Vec<u64>) -> bool {
@@ -353,6 +400,24 @@ impl Model for SetModel {
         Some(from.iter().all(|e| to.binary_search(e).is_ok()))
     }
 
+    fn added_element(&self, input: &Input) -> Option<u64> {
+        match input.action {
+            Action::Set(SetOp::Add(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn shown_elements<'o>(&self, output: &'o Output) -> &'o [u64] {
+        match output {
+            Output::Elements(seen) => seen,
+            _ => &[],
+        }
+    }
+
+    fn state_heap_bytes(&self, state: &Vec<u64>) -> usize {
+        state.capacity() * std::mem::size_of::<u64>()
+    }
+
     fn may_reset_toward(&self, input: &Input, _to: &Vec<u64>) -> bool {
         !matches!(input.action, Action::Set(_))
     }
@@ -412,6 +477,24 @@ impl<M: Model> Model for AllKeys<M> {
 
     fn impossible_output(&self, input: &Input, output: Option<&Output>) -> Option<String> {
         self.0.impossible_output(input, output)
+    }
+
+    /// Delegated: an element shown by a read of any key counts as shown
+    /// (more than needed, which only leaves more operations in).
+    fn added_element(&self, input: &Input) -> Option<u64> {
+        self.0.added_element(input)
+    }
+
+    fn shown_elements<'o>(&self, output: &'o Output) -> &'o [u64] {
+        self.0.shown_elements(output)
+    }
+
+    fn state_heap_bytes(&self, state: &Self::State) -> usize {
+        // The entries (keys are shared) and the inner states' heaps.
+        state
+            .values()
+            .map(|s| std::mem::size_of::<(Key, M::State)>() + self.0.state_heap_bytes(s))
+            .sum()
     }
 
     fn partition_key<'a>(&self, _input: &'a Input) -> Option<&'a Key> {
