@@ -358,7 +358,8 @@ fn corrupt(output: Output, rng: &mut DetRng) -> Output {
 }
 
 /// An operation the checker places (not `fail`, not an unanswered read, not
-/// an unanswered append or add whose element no answered read shows):
+/// an unanswered append or add whose element, or kv append whose text, no
+/// answered read shows):
 /// (index in the history, input, output, invoked, completed or None).
 type Placeable<'h> = (usize, &'h Input, Option<&'h Output>, u64, Option<u64>);
 
@@ -375,8 +376,18 @@ fn placeable<'h>(history: &'h History, key: Option<&str>) -> Vec<Placeable<'h>> 
         })
         .flatten()
         .collect();
-    let unseen_addition = |input: &Input| match input.action {
-        Action::Append(AppendOp::Append(e)) | Action::Set(SetOp::Add(e)) => !shown.contains(&e),
+    let texts: Vec<&str> = history
+        .ops
+        .iter()
+        .filter(in_partition)
+        .filter_map(|op| match op.output() {
+            Some(Output::Text(seen)) => Some(seen.as_str()),
+            _ => None,
+        })
+        .collect();
+    let unseen_addition = |input: &Input| match &input.action {
+        Action::Append(AppendOp::Append(e)) | Action::Set(SetOp::Add(e)) => !shown.contains(e),
+        Action::Kv(KvOp::Append(t)) => !t.is_empty() && !texts.iter().any(|seen| seen.contains(t)),
         _ => false,
     };
     history

@@ -13,10 +13,11 @@
 //! returns). `fail` operations are left out (they definitely did not happen);
 //! `info` operations return "at infinity", so they may be linearized anywhere
 //! after their invocation — placing one last stands for "never took effect".
-//! An `info` append or add whose element no answered read shows is left out
-//! altogether (`Model::added_element`): no read can follow it in any
-//! linearization, so it fits last, and leaving it in would multiply the
-//! states of every read-free stretch by the places it could go.
+//! An `info` append or add whose element (or kv append whose text) no
+//! answered read shows is left out altogether (`Model::addition`): no read
+//! sees its effect in any linearization, so it fits last, and leaving it in
+//! would multiply the states of every read-free stretch by the places it
+//! could go.
 //!
 //! Speed: model states are interned to integer ids and each (state, operation)
 //! transition is computed once and remembered, so the search loop never calls
@@ -45,7 +46,7 @@
 //! `Unknown`.
 
 use super::fxhash::{FxHashMap, FxHasher, mix64};
-use super::models::{AllKeys, AppendModel, KvModel, Model, RegisterModel, SetModel};
+use super::models::{AllKeys, AppendModel, KvModel, Model, RegisterModel, SetModel, ShownIndex};
 use crate::history::{Completion, History, Key, ModelKind};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -819,19 +820,13 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
     fn new(model: &'a M, history: &'a History, key: Option<Key>, ops: Vec<usize>) -> Self {
         // Operations the search has to place: not `fail` (never happened),
         // not indeterminate reads (no effect, no observed value: they fit
-        // anywhere), and not indeterminate additions whose element no answered
-        // operation shows (`Model::added_element`: no read can follow them, so
-        // they fit last). Left in, such a write could be tried at every point
-        // of a long run of concurrent appends without a read, each placement a
-        // new state: a calm 71-operation history with two timed-out appends
-        // took minutes and gigabytes.
-        let mut shown: Vec<u64> = ops
-            .iter()
-            .filter_map(|&i| history.ops[i].output())
-            .flat_map(|output| model.shown_elements(output).iter().copied())
-            .collect();
-        shown.sort_unstable();
-        shown.dedup();
+        // anywhere), and not indeterminate additions no answered operation
+        // shows (`Model::addition`: no read sees their effect, so they fit
+        // last). Left in, such a write could be tried at every point of a
+        // long run of concurrent appends without a read, each placement a new
+        // state: a calm 71-operation history with two timed-out appends took
+        // minutes and gigabytes.
+        let shown = ShownIndex::new(model, ops.iter().filter_map(|&i| history.ops[i].output()));
         let placed: Vec<usize> = ops
             .iter()
             .copied()
@@ -842,9 +837,7 @@ impl<'a, M: Model> PartitionSearch<'a, M> {
                     Completion::Fail { .. } => false,
                     Completion::Info { .. } => {
                         !op.input.action.is_read()
-                            && model
-                                .added_element(&op.input)
-                                .is_none_or(|e| shown.binary_search(&e).is_ok())
+                            && model.addition(&op.input).is_none_or(|a| shown.shows(a))
                     }
                 }
             })

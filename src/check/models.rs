@@ -80,22 +80,21 @@ pub trait Model {
         true
     }
 
-    /// The element this operation adds, when adding it is all it does and
-    /// every read of a state after it shows the element (an append's or an
-    /// add's value); `None` (always safe) otherwise. An indeterminate such
-    /// operation whose element no answered read shows can be left out of the
-    /// search: in any linearization no read follows it, so it may as well
-    /// come last, which its endless return allows.
-    fn added_element(&self, input: &Input) -> Option<u64> {
+    /// What this operation adds, when adding it is all it does and every
+    /// read of a state after it (until a reset) shows what it added: an
+    /// append's or an add's element, a kv append's text. `None` (always safe)
+    /// otherwise. An indeterminate such operation that no answered read shows
+    /// can be left out of the search: in any linearization no read sees its
+    /// effect, so it may as well come last, which its endless return allows.
+    fn addition<'i>(&self, input: &'i Input) -> Option<Addition<'i>> {
         let _ = input;
         None
     }
 
-    /// The elements an answered operation's output shows (a read's list or
-    /// set), for `added_element`.
-    fn shown_elements<'o>(&self, output: &'o Output) -> &'o [u64] {
+    /// What an answered operation's output shows, for `addition`.
+    fn shown<'o>(&self, output: &'o Output) -> Shown<'o> {
         let _ = output;
-        &[]
+        Shown::Nothing
     }
 
     /// Heap bytes behind a state (its list, its string), for the checker's
@@ -114,6 +113,56 @@ pub trait Model {
 
     /// The state as a person reads it.
     fn describe(&self, state: &Self::State) -> String;
+}
+
+/// What an operation adds to a state (`Model::addition`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Addition<'i> {
+    /// An element of a log or a set.
+    Element(u64),
+    /// Text concatenated to a string.
+    Text(&'i str),
+}
+
+/// What a read's output shows (`Model::shown`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown<'o> {
+    Nothing,
+    Elements(&'o [u64]),
+    Text(&'o str),
+}
+
+/// The additions of `model` that `answered` outputs show: an index built once
+/// per partition, asked once per indeterminate operation.
+pub struct ShownIndex<'o> {
+    elements: Vec<u64>,
+    texts: Vec<&'o str>,
+}
+
+impl<'o> ShownIndex<'o> {
+    pub fn new<M: Model>(model: &M, answered: impl IntoIterator<Item = &'o Output>) -> Self {
+        let mut elements = Vec::new();
+        let mut texts = Vec::new();
+        for output in answered {
+            match model.shown(output) {
+                Shown::Nothing => {}
+                Shown::Elements(seen) => elements.extend_from_slice(seen),
+                Shown::Text(seen) => texts.push(seen),
+            }
+        }
+        elements.sort_unstable();
+        elements.dedup();
+        ShownIndex { elements, texts }
+    }
+
+    /// Some answered read shows `addition` (an empty text counts as shown:
+    /// it changes nothing anyway).
+    pub fn shows(&self, addition: Addition<'_>) -> bool {
+        match addition {
+            Addition::Element(e) => self.elements.binary_search(&e).is_ok(),
+            Addition::Text(t) => t.is_empty() || self.texts.iter().any(|seen| seen.contains(t)),
+        }
+    }
 }
 
 /// One integer register per key, etcd semantics: starts as nil; a read returns
@@ -238,6 +287,21 @@ impl Model for KvModel {
         }
     }
 
+    /// A get shows every text appended since the last put, contiguously.
+    fn addition<'i>(&self, input: &'i Input) -> Option<Addition<'i>> {
+        match &input.action {
+            Action::Kv(KvOp::Append(text)) => Some(Addition::Text(text)),
+            _ => None,
+        }
+    }
+
+    fn shown<'o>(&self, output: &'o Output) -> Shown<'o> {
+        match output {
+            Output::Text(seen) => Shown::Text(seen),
+            _ => Shown::Nothing,
+        }
+    }
+
     fn state_heap_bytes(&self, state: &String) -> usize {
         state.capacity()
     }
@@ -310,17 +374,17 @@ impl Model for AppendModel {
         Some(to.starts_with(from))
     }
 
-    fn added_element(&self, input: &Input) -> Option<u64> {
+    fn addition<'i>(&self, input: &'i Input) -> Option<Addition<'i>> {
         match input.action {
-            Action::Append(AppendOp::Append(e)) => Some(e),
+            Action::Append(AppendOp::Append(e)) => Some(Addition::Element(e)),
             _ => None,
         }
     }
 
-    fn shown_elements<'o>(&self, output: &'o Output) -> &'o [u64] {
+    fn shown<'o>(&self, output: &'o Output) -> Shown<'o> {
         match output {
-            Output::List(seen) => seen,
-            _ => &[],
+            Output::List(seen) => Shown::Elements(seen),
+            _ => Shown::Nothing,
         }
     }
 
@@ -400,17 +464,17 @@ impl Model for SetModel {
         Some(from.iter().all(|e| to.binary_search(e).is_ok()))
     }
 
-    fn added_element(&self, input: &Input) -> Option<u64> {
+    fn addition<'i>(&self, input: &'i Input) -> Option<Addition<'i>> {
         match input.action {
-            Action::Set(SetOp::Add(e)) => Some(e),
+            Action::Set(SetOp::Add(e)) => Some(Addition::Element(e)),
             _ => None,
         }
     }
 
-    fn shown_elements<'o>(&self, output: &'o Output) -> &'o [u64] {
+    fn shown<'o>(&self, output: &'o Output) -> Shown<'o> {
         match output {
-            Output::Elements(seen) => seen,
-            _ => &[],
+            Output::Elements(seen) => Shown::Elements(seen),
+            _ => Shown::Nothing,
         }
     }
 
@@ -481,12 +545,12 @@ impl<M: Model> Model for AllKeys<M> {
 
     /// Delegated: an element shown by a read of any key counts as shown
     /// (more than needed, which only leaves more operations in).
-    fn added_element(&self, input: &Input) -> Option<u64> {
-        self.0.added_element(input)
+    fn addition<'i>(&self, input: &'i Input) -> Option<Addition<'i>> {
+        self.0.addition(input)
     }
 
-    fn shown_elements<'o>(&self, output: &'o Output) -> &'o [u64] {
-        self.0.shown_elements(output)
+    fn shown<'o>(&self, output: &'o Output) -> Shown<'o> {
+        self.0.shown(output)
     }
 
     fn state_heap_bytes(&self, state: &Self::State) -> usize {

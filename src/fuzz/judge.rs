@@ -19,9 +19,9 @@ use crate::scenario::Scenario;
 use crate::trace::TraceOutput;
 
 /// Memory for the linearizability search's remembered states, per run. About
-/// 15 ms of search per MiB on a 2020s core; with 16 MiB about 1% of Raft
-/// seeds (kv histories with several timed-out appends) stay `unknown`, with
-/// 2 MiB it was 2-4%.
+/// 15 ms of search per MiB on a 2020s core. With 16 MiB about 1 seed in
+/// 10,000 stays `unknown` (with 2 MiB, before timed-out appends no read
+/// shows were left out of the search, 1-4% of Raft seeds did).
 pub const LINEARIZABILITY_MEMORY: usize = 16 << 20;
 
 /// What a sweep keeps of a run.
