@@ -118,12 +118,23 @@ struct Judgement {
 /// Judges what a run recorded — live, or read back from a trace — with the
 /// scenario's checks, and compares the outcome with its `expect`.
 pub fn judge(scenario: &Scenario, record: RunRecord, trace_sha256: Option<String>) -> RunReport {
+    judge_within(scenario, record, trace_sha256, None)
+}
+
+/// `judge`, with the linearizability search held to `search_memory` bytes
+/// (`run --max-memory`) instead of the checker's default (4 GiB).
+pub fn judge_within(
+    scenario: &Scenario,
+    record: RunRecord,
+    trace_sha256: Option<String>,
+    search_memory: Option<usize>,
+) -> RunReport {
     let quorum = scenario.config.chosen_quorum();
     let judgement = Judgement {
         checks: scenario
             .checks
             .iter()
-            .map(|&check| run_check(check, scenario, &record, quorum))
+            .map(|&check| run_check(check, scenario, &record, quorum, search_memory))
             .collect(),
         chosen: quorum.map(|q| consensus::chosen_values(&consensus::chosen(&record.facts, q))),
     };
@@ -160,6 +171,7 @@ fn run_check(
     scenario: &Scenario,
     record: &RunRecord,
     quorum: Option<usize>,
+    search_memory: Option<usize>,
 ) -> CheckReport {
     let name = |n: crate::ids::NodeId| scenario.node_name(n).to_string();
     let proposed = || -> Vec<Value> {
@@ -198,7 +210,7 @@ fn run_check(
             None => unknown("this protocol has no notion of a chosen value"),
         },
         CheckKind::Linearizability => match &record.history {
-            Some(history) => linearizability(history),
+            Some(history) => linearizability(history, search_memory),
             None => unknown("the run has no client history"),
         },
         CheckKind::LogSafety => log_safety(record, &name),
@@ -353,11 +365,13 @@ fn log_safety(record: &RunRecord, name: &dyn Fn(crate::ids::NodeId) -> String) -
     log_safety(&observations, name)
 }
 
-fn linearizability(history: &crate::history::History) -> CheckReport {
+fn linearizability(history: &crate::history::History, memory: Option<usize>) -> CheckReport {
     use crate::check::linearizability::{CheckOptions, Verdict as Lin, check_history};
+    let default = CheckOptions::default();
     let options = CheckOptions {
         budget: Some(LINEARIZABILITY_BUDGET),
-        ..CheckOptions::default()
+        memory_limit: memory.unwrap_or(default.memory_limit),
+        ..default
     };
     let result = match check_history(history, history.kind, true, &options) {
         Ok(result) => result,

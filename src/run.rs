@@ -2,7 +2,7 @@
 //! and hand the record to [`crate::judge`].
 
 use crate::engine::{RunRecord, World};
-use crate::judge::{RunReport, judge};
+use crate::judge::RunReport;
 use crate::protocol::Protocol;
 use crate::protocols::ConfigVisitor;
 use crate::scenario::Scenario;
@@ -38,7 +38,11 @@ pub fn run_watched(
 ) -> io::Result<(RunReport, TraceOutput)> {
     let (record, mut out) = simulate_within(scenario, out, memory_budget, progress);
     let trace_sha256 = out.finish()?;
-    Ok((judge(scenario, record, trace_sha256), out))
+    let search_memory = memory_budget.map(|b| usize::try_from(b).unwrap_or(usize::MAX));
+    Ok((
+        crate::judge::judge_within(scenario, record, trace_sha256, search_memory),
+        out,
+    ))
 }
 
 /// Runs `scenario` to its end: the header, then every event, into `out`.

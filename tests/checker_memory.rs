@@ -215,3 +215,33 @@ fn lost_appends(kind: ModelKind) -> History {
     }
     parliament::history::jsonl::parse("lost-appends.jsonl", &text).unwrap()
 }
+
+/// `run --max-memory` holds the linearizability check after the run too:
+/// judged within a few bytes, a real history's verdict is "unknown" with the
+/// limit named, where the default decides it.
+#[test]
+fn the_run_memory_limit_holds_the_check_after_the_run() {
+    use parliament::check::CheckVerdict;
+    use parliament::named::Named;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/multi-paxos/leader-crash-under-load.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let scenario = parliament::scenario::Scenario::parse(&text, path).unwrap();
+    let linearizability = |memory: Option<usize>| {
+        let (record, _) =
+            parliament::run::simulate(&scenario, parliament::trace::TraceOutput::new());
+        let report = parliament::judge::judge_within(&scenario, record, None, memory);
+        let check = report
+            .checks
+            .into_iter()
+            .find(|c| c.check.name() == "linearizability")
+            .expect("the scenario checks linearizability");
+        (check.verdict, check.evidence.join(" "))
+    };
+    assert_eq!(linearizability(None).0, CheckVerdict::Holds);
+    let (verdict, evidence) = linearizability(Some(64));
+    assert_eq!(verdict, CheckVerdict::Unknown, "{evidence}");
+    assert!(evidence.contains("memory limit"), "{evidence}");
+}

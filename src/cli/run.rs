@@ -61,6 +61,8 @@ pub struct RunArgs {
     pub log_limit: u64,
     /// Memory the run may use (e.g. 512M, 8G); past it the run stops cleanly
     /// with exit status 3, says what grew, and leaves the trace written so far.
+    /// The linearizability check after the run is held to it too (past it
+    /// the verdict is "unknown").
     #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = crate::cli::check::parse_size)]
     pub max_memory: usize,
     /// Draw the run as a message-sequence diagram instead of the event log
