@@ -59,8 +59,17 @@ pub fn phase1<P: LedgerHost>(
                 Phase1::Refused
             }
         },
-        Standing::Prepared => Phase1::Again { yes: true },
-        Standing::Aborted => Phase1::Again { yes: false },
+        // The same vote again, once the record behind it is on the disk
+        // (a duplicate prepare can arrive while the first one's write is on
+        // its way: a Yes sent then, and a crash, would lose the vote).
+        Standing::Prepared => {
+            ctx.flush();
+            Phase1::Again { yes: true }
+        }
+        Standing::Aborted => {
+            ctx.flush();
+            Phase1::Again { yes: false }
+        }
         Standing::Committed => Phase1::Finished,
     }
 }

@@ -694,6 +694,8 @@ impl ThreePc {
         let plan = self.config.bank.plan(round.id);
         let missing = round.done.missing(plan);
         if !missing.is_empty() {
+            // The decision's record may still be on its way to the disk.
+            ctx.flush();
             ctx.send_all(&missing, &decision(tx, commit));
             ctx.set_timer(Timer::Resend(round.id), self.config.vote_timeout);
         }
@@ -745,9 +747,15 @@ impl ThreePc {
                         ctx.set_timer(Timer::Next(id), self.config.decision_timeout);
                     }
                 }
+                // A repeated PreCommit is acked once the first one's record
+                // is on disk, as the first was.
+                ctx.flush();
                 ctx.send(from, Msg::Ack { tx: tx.clone() });
             }
-            Standing::Committed => ctx.send(from, Msg::Ack { tx: tx.clone() }),
+            Standing::Committed => {
+                ctx.flush();
+                ctx.send(from, Msg::Ack { tx: tx.clone() })
+            }
             // Too late: it timed out before PreCommit and aborted.
             Standing::Aborted | Standing::Unknown => {}
         }
@@ -781,6 +789,8 @@ impl ThreePc {
             }
         }
         if self.config.coordinators.contains(&from) {
+            // Done once the outcome is on disk, a repeated decision too.
+            ctx.flush();
             ctx.send(from, Msg::Done { tx: tx.clone() });
         }
     }

@@ -636,6 +636,8 @@ impl TwoPc {
         if missing.is_empty() {
             return;
         }
+        // The decision's record may still be on its way to the disk.
+        ctx.flush();
         ctx.send_all(&missing, &outcome(&plan.name, commit));
         ctx.set_timer(Timer::Resend(id), self.config.vote_timeout);
     }
@@ -647,7 +649,11 @@ impl TwoPc {
             return;
         };
         match c.txs.get(tx).map(|r| r.decision) {
-            Some(Some(commit)) => ctx.send(from, outcome(tx, commit)),
+            Some(Some(commit)) => {
+                // The decision's record may still be on its way to the disk.
+                ctx.flush();
+                ctx.send(from, outcome(tx, commit))
+            }
             Some(None) => {}
             None => self.decide(ctx, tx, false),
         }
@@ -698,6 +704,9 @@ impl TwoPc {
             ctx.cancel_timer(Timer::Outcome(id));
         }
         if self.config.coordinators.contains(&from) {
+            // Acked once the outcome is on disk, a repeated outcome too (the
+            // coordinator forgets an acked transaction).
+            ctx.flush();
             ctx.send(from, Msg::Ack { tx: tx.clone() });
         }
     }
@@ -747,6 +756,7 @@ impl TwoPc {
             }
             Standing::Prepared => Msg::Uncertain { tx: tx.clone() },
         };
+        ctx.flush();
         ctx.send(from, answer);
     }
 }
