@@ -38,6 +38,16 @@ fn missing_porcupine_data_is_exit_2_when_asked_for() {
 }
 
 #[test]
+fn judge_events_outside_the_costs_suite_is_a_usage_error() {
+    for suite in ["engine", "all"] {
+        let (code, out, err) = bench(&["--suite", suite, "--judge-events", "1000", "--runs", "1"]);
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(err.contains("--suite costs"), "{err}");
+        assert!(out.is_empty(), "nothing runs: {out}");
+    }
+}
+
+#[test]
 fn a_generated_case_reports_its_verdict_and_memory() {
     let (code, out, err) = bench(&["--generated-case", "register-1e4", "--runs", "1"]);
     assert_eq!(code, 0, "{err}");

@@ -115,6 +115,17 @@ pub fn bench_command(args: &BenchArgs) -> i32 {
         );
         return 0;
     }
+    if !args.judge_events.is_empty() && args.suite != Suite::Costs {
+        eprintln!(
+            "error: --judge-events belongs to the costs suite; add --suite costs \
+             (this run is --suite {})",
+            args.suite
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default()
+        );
+        return 2;
+    }
     let porcupine = matches!(args.suite, Suite::Checker | Suite::All);
     let data = args
         .data
