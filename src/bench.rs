@@ -598,7 +598,7 @@ pub mod costs {
         let (samples, events) = timed(&plain, runs, || {
             let _ = std::fs::remove_file(&path);
             let f = std::fs::File::create(&path).expect("a temporary trace file");
-            TraceOutput::new().to_writer(Box::new(BufWriter::with_capacity(1 << 16, f)))
+            TraceOutput::new().to_file(Box::new(BufWriter::with_capacity(1 << 16, f)))
         });
         let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
         let mut traced = BenchResult::from_samples("costs/duel-trace-to-file", events, samples);
@@ -630,7 +630,7 @@ pub mod costs {
         let f = std::fs::File::create(&path).expect("a temporary trace file");
         let (_, mut out) = crate::run::simulate(
             &scenario,
-            TraceOutput::new().to_writer(Box::new(BufWriter::with_capacity(1 << 16, f))),
+            TraceOutput::new().to_file(Box::new(BufWriter::with_capacity(1 << 16, f))),
         );
         out.finish().expect("trace written");
         let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());

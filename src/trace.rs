@@ -480,6 +480,9 @@ impl Comparer {
     }
 }
 
+/// Bytes of trace lines gathered before they are handed to the writer.
+const CHUNK: usize = 1 << 16;
+
 /// Where events go. Build one, attach what is wanted, hand it to the engine.
 #[derive(Default)]
 pub struct TraceOutput {
@@ -491,6 +494,8 @@ pub struct TraceOutput {
     log_suppressed: u64,
     log_sink: Option<Box<dyn Write>>,
     buf: Vec<u8>,
+    /// Bytes of lines gathered before they go to `file` (0: each line at once).
+    gather: usize,
     io_error: Option<io::Error>,
 }
 
@@ -499,9 +504,20 @@ impl TraceOutput {
         TraceOutput::default()
     }
 
-    /// Stream the trace to `w` (a file).
+    /// Stream the trace to `w`, each line as soon as its event happens (for
+    /// sinks that act on every event: step mode, diagrams, narration).
     pub fn to_writer(mut self, w: Box<dyn Write>) -> TraceOutput {
         self.file = Some(w);
+        self.gather = 0;
+        self
+    }
+
+    /// Stream the trace to a file: lines gather into chunks of about CHUNK
+    /// bytes, one write per chunk instead of one per line. Everything gathered
+    /// is written by `finish`, which every end of a run goes through.
+    pub fn to_file(mut self, w: Box<dyn Write>) -> TraceOutput {
+        self.file = Some(w);
+        self.gather = CHUNK;
         self
     }
 
@@ -540,6 +556,7 @@ impl TraceOutput {
         }
         let mut line = serde_json::to_vec(header).expect("headers serialise");
         line.push(b'\n');
+        self.write_gathered();
         self.write_bytes(&line);
     }
 
@@ -552,7 +569,9 @@ impl TraceOutput {
         W: Serialize,
     {
         if self.wants_json() {
-            self.buf.clear();
+            // Lines gather in `buf` and leave in chunks of about CHUNK bytes
+            // (one copy into the writer per chunk, not one per line).
+            let line_start = self.buf.len();
             // {"t":..,"seq":.., then the event's own fields: the event object's
             // opening brace becomes the comma after ours.
             self.buf.extend_from_slice(b"{\"t\":");
@@ -567,12 +586,12 @@ impl TraceOutput {
             }
             self.buf[start] = b',';
             if let Some(c) = self.comparer.as_mut() {
-                c.compare(&self.buf);
+                c.compare(&self.buf[line_start..]);
             }
             self.buf.push(b'\n');
-            let line = std::mem::take(&mut self.buf);
-            self.write_bytes(&line);
-            self.buf = line;
+            if self.buf.len() >= self.gather {
+                self.write_gathered();
+            }
         }
         if let Some(budget) = self.log_budget.as_mut() {
             if *budget > 0 {
@@ -589,6 +608,17 @@ impl TraceOutput {
                 self.log_suppressed += 1;
             }
         }
+    }
+
+    /// Writes the lines gathered in `buf`.
+    fn write_gathered(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let lines = std::mem::take(&mut self.buf);
+        self.write_bytes(&lines);
+        self.buf = lines;
+        self.buf.clear();
     }
 
     fn write_bytes(&mut self, bytes: &[u8]) {
@@ -608,6 +638,7 @@ impl TraceOutput {
     /// Flushes everything; returns the trace's SHA-256 (hex) if hashed and the
     /// first write error, if any.
     pub fn finish(&mut self) -> io::Result<Option<String>> {
+        self.write_gathered();
         if let Some(w) = self.file.as_mut()
             && let Err(e) = w.flush()
         {

@@ -135,7 +135,7 @@ fn run_checked(args: &RunArgs) -> Result<i32, String> {
     }
     // Every output is opened before the run starts.
     let mut out = TraceOutput::new();
-    let mut trace_file = match &args.trace {
+    let trace_file = match &args.trace {
         Some(p) => Some(open_output(p, "the trace file")?),
         None => None,
     };
@@ -166,14 +166,13 @@ fn run_checked(args: &RunArgs) -> Result<i32, String> {
     } else {
         None
     };
-    if let Some(sink) = sink {
-        trace_file = Some(match trace_file {
-            Some(file) => Box::new(Tee(file, sink)),
-            None => sink,
-        });
-    }
-    if let Some(w) = trace_file {
-        out = out.to_writer(w);
+    // A trace file alone takes lines in chunks; a diagram or narration shown
+    // as the run goes takes each line as its event happens.
+    match (trace_file, sink) {
+        (Some(file), Some(sink)) => out = out.to_writer(Box::new(Tee(file, sink))),
+        (None, Some(sink)) => out = out.to_writer(sink),
+        (Some(file), None) => out = out.to_file(file),
+        (None, None) => {}
     }
     let mut history_out = match &args.history {
         Some(p) => Some(open_output(p, "the history file")?),
