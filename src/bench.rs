@@ -595,6 +595,7 @@ pub mod costs {
             "parliament-bench-trace-{}.jsonl",
             std::process::id()
         ));
+        let cpu_before = process_cpu_seconds();
         let (samples, events) = timed(&plain, runs, || {
             let _ = std::fs::remove_file(&path);
             let f = std::fs::File::create(&path).expect("a temporary trace file");
@@ -607,6 +608,15 @@ pub mod costs {
             traced.seconds / base.seconds,
             crate::memory::human_bytes(bytes)
         ));
+        // The file is written on a thread of its own: the wall time above is
+        // what a user waits, the CPU time what the machine spends.
+        if let (Some(before), Some(after)) = (cpu_before, process_cpu_seconds()) {
+            traced.notes.push(format!(
+                "CPU {:.2} s per run, both threads, user and system (the run's wall time {:.2} s)",
+                (after - before) / runs.max(1) as f64,
+                traced.seconds
+            ));
+        }
         let _ = std::fs::remove_file(&path);
         results.extend([base, many, traced]);
         // Judging long traces: peak memory should not follow their length.
@@ -614,6 +624,18 @@ pub mod costs {
             results.push(judge_case(events, runs));
         }
         results
+    }
+
+    /// User and system CPU seconds of this process so far, all threads (on
+    /// Linux, from `/proc/self/stat`, whose clock ticks are 1/100 s).
+    fn process_cpu_seconds() -> Option<f64> {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the command name (which may hold spaces), from field 3.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split(' ').collect();
+        let user: f64 = fields.get(11)?.parse().ok()?;
+        let system: f64 = fields.get(12)?.parse().ok()?;
+        Some((user + system) / 100.0)
     }
 
     /// Trace lengths of the judge cases.

@@ -24,7 +24,9 @@ use sha2::{Digest, Sha256};
 use std::fmt::Display;
 use std::io::{self, BufRead, Write};
 
+mod background_writer;
 mod compact_json;
+use background_writer::BackgroundWriter;
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -487,6 +489,8 @@ const CHUNK: usize = 1 << 16;
 #[derive(Default)]
 pub struct TraceOutput {
     file: Option<Box<dyn Write>>,
+    /// A trace file written on a thread of its own (see `to_file`).
+    background: Option<BackgroundWriter>,
     hasher: Option<Sha256>,
     pub comparer: Option<Comparer>,
     /// Human log lines still allowed (None: no log).
@@ -494,6 +498,7 @@ pub struct TraceOutput {
     log_suppressed: u64,
     log_sink: Option<Box<dyn Write>>,
     buf: Vec<u8>,
+    line_start: compact_json::LineStart,
     /// Bytes of lines gathered before they go to `file` (0: each line at once).
     gather: usize,
     io_error: Option<io::Error>,
@@ -512,12 +517,21 @@ impl TraceOutput {
         self
     }
 
-    /// Stream the trace to a file: lines gather into chunks of about CHUNK
-    /// bytes, one write per chunk instead of one per line. Everything gathered
-    /// is written by `finish`, which every end of a run goes through.
-    pub fn to_file(mut self, w: Box<dyn Write>) -> TraceOutput {
-        self.file = Some(w);
-        self.gather = CHUNK;
+    /// Stream the trace to a file: lines gather into pieces of about CHUNK
+    /// bytes, which a thread of their own writes (a few writes per MiB, and
+    /// the simulation does not wait for the kernel's copy). Everything gathered is
+    /// written by `finish`, which every end of a run goes through.
+    pub fn to_file(mut self, w: Box<dyn Write + Send>) -> TraceOutput {
+        match BackgroundWriter::spawn(w) {
+            Ok(background) => {
+                self.background = Some(background);
+                self.gather = background_writer::CHUNK;
+            }
+            Err(w) => {
+                self.file = Some(w);
+                self.gather = CHUNK;
+            }
+        }
         self
     }
 
@@ -545,7 +559,10 @@ impl TraceOutput {
     }
 
     fn wants_json(&self) -> bool {
-        self.file.is_some() || self.hasher.is_some() || self.comparer.is_some()
+        self.file.is_some()
+            || self.background.is_some()
+            || self.hasher.is_some()
+            || self.comparer.is_some()
     }
 
     /// Writes the header line (hashed and written like any line, never compared:
@@ -554,10 +571,9 @@ impl TraceOutput {
         if !self.wants_json() {
             return;
         }
-        let mut line = serde_json::to_vec(header).expect("headers serialise");
-        line.push(b'\n');
+        serde_json::to_writer(&mut self.buf, header).expect("headers serialise");
+        self.buf.push(b'\n');
         self.write_gathered();
-        self.write_bytes(&line);
     }
 
     /// Writes event number `seq` (the world numbers its events, so a cloned
@@ -574,10 +590,7 @@ impl TraceOutput {
             let line_start = self.buf.len();
             // {"t":..,"seq":.., then the event's own fields: the event object's
             // opening brace becomes the comma after ours.
-            self.buf.extend_from_slice(b"{\"t\":");
-            compact_json::push_u64(&mut self.buf, t.0);
-            self.buf.extend_from_slice(b",\"seq\":");
-            compact_json::push_u64(&mut self.buf, seq);
+            self.line_start.write(&mut self.buf, t.0, seq);
             let start = self.buf.len();
             if compact_json::write_event(&mut self.buf, ev).is_err() {
                 // A value written only by serde_json (a float, say).
@@ -618,7 +631,10 @@ impl TraceOutput {
         let lines = std::mem::take(&mut self.buf);
         self.write_bytes(&lines);
         self.buf = lines;
-        self.buf.clear();
+        match self.background.as_mut() {
+            Some(background) => background.hand_over(&mut self.buf),
+            None => self.buf.clear(),
+        }
     }
 
     fn write_bytes(&mut self, bytes: &[u8]) {
@@ -641,6 +657,11 @@ impl TraceOutput {
         self.write_gathered();
         if let Some(w) = self.file.as_mut()
             && let Err(e) = w.flush()
+        {
+            self.io_error.get_or_insert(e);
+        }
+        if let Some(mut background) = self.background.take()
+            && let Err(e) = background.finish()
         {
             self.io_error.get_or_insert(e);
         }

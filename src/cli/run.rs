@@ -265,7 +265,7 @@ impl Write for Tee {
 }
 
 /// Opens an output file, or standard output for `-`.
-fn open_output(path: &Path, what: &str) -> Result<Box<dyn Write>, String> {
+fn open_output(path: &Path, what: &str) -> Result<Box<dyn Write + Send>, String> {
     if is_std_stream(path) {
         return Ok(Box::new(io::BufWriter::with_capacity(
             1 << 16,
