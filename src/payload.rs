@@ -32,6 +32,15 @@ impl Payload {
         }
     }
 
+    /// The payload of a protocol's own value, as its trace line would carry
+    /// it (`null` for the rare value JSON cannot hold).
+    pub fn of<T: serde::Serialize + ?Sized>(value: &T) -> Payload {
+        serde_json::to_string(value)
+            .ok()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or(Payload::Null)
+    }
+
     /// `Kind(arg,arg)`: the kind in upper camel case, then the values of its
     /// fields in order; a unit kind is just `Kind`.
     pub fn label(&self) -> String {
@@ -197,6 +206,10 @@ mod tests {
             "Promise(1,null)"
         );
         assert_eq!(label(r#""heartbeat""#), "Heartbeat");
+        assert_eq!(
+            Payload::of(&serde_json::json!({"votes": 0})).label(),
+            "Votes(0)"
+        );
         assert_eq!(
             label(r#"{"append_entries":{"term":3,"entries":[]}}"#),
             "AppendEntries(3,[])"

@@ -581,7 +581,7 @@ impl TraceOutput {
     pub fn event<M, T, W>(&mut self, t: Time, seq: u64, ev: &Event<'_, M, T, W>)
     where
         M: Serialize + Display,
-        T: Serialize + std::fmt::Debug,
+        T: Serialize,
         W: Serialize,
     {
         if self.wants_json() {

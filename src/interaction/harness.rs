@@ -522,7 +522,7 @@ fn timer_is_named<T: std::fmt::Debug + serde::Serialize>(timer: &T, word: &str) 
 }
 
 /// The position of the one armed timer whose kind is `word` (`outcome` for
-/// `Outcome(TxId(0))`), so a story need not spell a timer's argument; none
+/// `Outcome(0)`), so a story need not spell a timer's argument; none
 /// when no timer or several timers of that kind are armed.
 fn only_of_kind<T: std::fmt::Debug>(timers: &[(T, Time)], word: &str) -> Option<usize> {
     let kind = |t: &T| {

@@ -48,7 +48,7 @@
 //!   flight (timers do not fire).
 //! - `fire NODE TIMER` — fires an armed timer, named as the log prints it
 //!   (`Retry`, any case), or by its kind alone when it is the only one of
-//!   that kind armed (`outcome` for `Outcome(TxId(0))`). The clock moves to
+//!   that kind armed (`outcome` for `Outcome(0)`). The clock moves to
 //!   the timer's time if that is later: the only way time passes.
 //! - `crash NODE` — the node stops; its volatile state and timers are gone,
 //!   its disk stays. `restart NODE` — it recovers from its disk

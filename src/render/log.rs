@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::fmt::Display;
 
 /// A human-readable line for an event (the `run` log).
-pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, T, W>) -> String {
+pub fn describe<M: Display, T: Serialize, W: Serialize>(ev: &Event<'_, M, T, W>) -> String {
     match ev {
         Event::Request {
             node,
@@ -70,7 +70,7 @@ pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, 
             };
             format!("{from:<4} ✗ {to:<4} {msg}  [{mid}] {why}")
         }
-        Event::Timer { node, timer } => format!("{node:<4} timer {timer:?} fires"),
+        Event::Timer { node, timer } => format!("{node:<4} timer {} fires", timer_label(*timer)),
         Event::Persist { node, write } => format!(
             "{node:<4} persists {}",
             serde_json::to_string(write).unwrap_or_default()
@@ -112,13 +112,21 @@ pub fn describe<M: Display, T: std::fmt::Debug, W: Serialize>(ev: &Event<'_, M, 
 }
 
 /// A node armed (or re-armed) a timer that fires at `at`.
-pub fn timer_set<T: std::fmt::Debug>(node: &str, timer: &T, at: Time) -> String {
-    format!("{node:<4} sets timer {timer:?} to fire at {at}")
+pub fn timer_set<T: Serialize>(node: &str, timer: &T, at: Time) -> String {
+    format!(
+        "{node:<4} sets timer {} to fire at {at}",
+        timer_label(timer)
+    )
 }
 
 /// A node cancelled a timer.
-pub fn timer_cancelled<T: std::fmt::Debug>(node: &str, timer: &T) -> String {
-    format!("{node:<4} cancels timer {timer:?}")
+pub fn timer_cancelled<T: Serialize>(node: &str, timer: &T) -> String {
+    format!("{node:<4} cancels timer {}", timer_label(timer))
+}
+
+/// A timer as diagrams and narration name it: `Election`, `Votes(0)`.
+fn timer_label<T: Serialize + ?Sized>(timer: &T) -> String {
+    crate::payload::Payload::of(timer).label()
 }
 
 /// The clock moved from `from` to `to` before the next event.
