@@ -482,7 +482,8 @@ impl Comparer {
     }
 }
 
-/// Bytes of trace lines gathered before they are handed to the writer.
+/// Bytes of trace lines gathered before they are written, when a trace file
+/// has no thread of its own.
 const CHUNK: usize = 1 << 16;
 
 /// Where events go. Build one, attach what is wanted, hand it to the engine.
@@ -517,10 +518,11 @@ impl TraceOutput {
         self
     }
 
-    /// Stream the trace to a file: lines gather into pieces of about CHUNK
-    /// bytes, which a thread of their own writes (a few writes per MiB, and
-    /// the simulation does not wait for the kernel's copy). Everything gathered is
-    /// written by `finish`, which every end of a run goes through.
+    /// Stream the trace to a file: lines gather into chunks of 1 MiB, which a
+    /// thread of their own writes, so the simulation does not wait for the
+    /// kernel's copy (where no thread can start, 64 KiB chunks written here).
+    /// Everything gathered is written by `finish`, which every end of a run
+    /// goes through.
     pub fn to_file(mut self, w: Box<dyn Write + Send>) -> TraceOutput {
         match BackgroundWriter::spawn(w) {
             Ok(background) => {
@@ -585,8 +587,8 @@ impl TraceOutput {
         W: Serialize,
     {
         if self.wants_json() {
-            // Lines gather in `buf` and leave in chunks of about CHUNK bytes
-            // (one copy into the writer per chunk, not one per line).
+            // Lines gather in `buf` and leave `gather` bytes at a time (see
+            // `to_writer` and `to_file`).
             let line_start = self.buf.len();
             // {"t":..,"seq":.., then the event's own fields: the event object's
             // opening brace becomes the comma after ours.
